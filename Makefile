@@ -69,6 +69,9 @@ $(BUILD)/.deps-ok: scripts/deps.sh
 	@sh scripts/deps.sh
 	@mkdir -p $(@D) && touch $@
 
+# Engine programs see the engine's internal headers; protocol and scanners never do.
+$(BUILD)/obj/engine/%.o: CPPFLAGS += -Iengine/src
+
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -88,15 +91,17 @@ $(BUILD)/bin/$(notdir $(basename $(1))): $(call obj,$(1)) $(LIBS)
 endef
 $(foreach p,$(wildcard engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c),$(eval $(call program_rule,$(p))))
 
+$(call obj,$(SUPPORT_SRC)): CPPFLAGS += -Iengine/src -Itests/support
+
 $(BUILD)/tests/%: tests/%.c $(call obj,$(SUPPORT_SRC)) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/support $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) \
-		$(LIBS) -lcmocka $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/support -Iengine/src $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(call obj,$(SUPPORT_SRC)) $(LIBS) -lcmocka $(LDLIBS)
 
 $(BUILD)/bench/%: benchmarks/%.c $(call obj,$(SUPPORT_SRC)) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/support $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) \
-		$(LIBS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/support -Iengine/src $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(call obj,$(SUPPORT_SRC)) $(LIBS) $(LDLIBS)
 
 run: $(BUILD)/.deps-ok $(PROGRAMS)
 	@mkdir -p var

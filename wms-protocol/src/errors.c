@@ -11,10 +11,9 @@ struct err_row {
 	const char *text;
 };
 
-static const struct err_row err_rows[] = {
-	{WMS_OK, "ok", "success"},
-#define WMS_ERR_ROW(sym, val, name, text) {sym, name, text},
-	WMS_ERRORS(WMS_ERR_ROW)
+static const struct err_row err_rows[] = { { WMS_OK, "ok", "success" },
+#define WMS_ERR_ROW(sym, val, name, text) { sym, name, text },
+	                                   WMS_ERRORS(WMS_ERR_ROW)
 #undef WMS_ERR_ROW
 };
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #define WMS_ERRORS(X)                                                                              \
-	/* request shape: the codec's verdicts */                                                   \
+	/* request shape: the codec's verdicts */                                                  \
 	X(WMS_EBADJSON, -1, "bad_json", "not valid JSON or not valid UTF-8")                       \
 	X(WMS_ETOOLARGE, -2, "too_large", "message exceeds the size limit")                        \
 	X(WMS_EBADREQ, -3, "bad_request", "request is not a JSON object with an op")               \
@@ -28,7 +28,7 @@
 	X(WMS_EGTIN, -12, "bad_gtin", "a GTIN has a wrong length or check digit")                  \
 	/* references and state */                                                                 \
 	X(WMS_ENOTFOUND, -20, "not_found", "no such object")                                       \
-	X(WMS_ETENANT, -21, "unknown_tenant", "tenant is not known")                                \
+	X(WMS_ETENANT, -21, "unknown_tenant", "tenant is not known")                               \
 	X(WMS_EWAREHOUSE, -22, "unknown_warehouse", "warehouse is not known")                      \
 	X(WMS_ESKU, -23, "unknown_sku", "sku is not in the item master")                           \
 	X(WMS_ELOCATION, -24, "unknown_location", "location is not in the warehouse layout")       \
@@ -90,7 +90,10 @@ struct wms_error {
 	char field[128];
 	char message[256];
 };
-#define WMS_ERROR_INIT {0, "", ""}
+#define WMS_ERROR_INIT                                                                             \
+	{                                                                                          \
+		0, "", ""                                                                          \
+	}
 
 /*
  * Fills ERR (when not NULL) and returns CODE, so that callers write
@@ -98,6 +101,6 @@ struct wms_error {
  * FIELD may be NULL. The message is truncated to fit.
  */
 int wms_error_set(struct wms_error *err, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

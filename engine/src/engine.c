@@ -1,0 +1,699 @@
+/*
+ * engine.c - the request path, the writer thread and group commit (see wms/engine.h).
+ *
+ * A write command's life: parsed and validated on the caller's thread -> queued (bounded; a
+ * full queue answers busy) -> the writer takes every queued command up to batch_max -> one
+ * write transaction, each command in a nested transaction (idempotency check, handler,
+ * idempotency record) -> one durable commit -> replies -> events published.
+ */
+#include "engine.h"
+
+#include "dispatch.h"
+#include "keys.h"
+#include "server.h"
+#include "store.h"
+#include "wms/codec.h"
+#include "wms/network.h"
+#include "wms/time.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_QUEUE_MAX 16384
+#define DEFAULT_BATCH_MAX 1024
+#define DEFAULT_TICK_MS   1000
+#define META_SIM_CLOCK    "sim_clock_ms"
+
+struct wcmd {
+	struct wms_request req;
+	cmd_handler handler;
+	wms_reply_fn done;
+	void *arg;
+	char *reply;
+	size_t reply_len;
+	struct wcmd *next;
+};
+
+/* ---- replies ---- */
+
+static char *dump_reply(json_t *obj, const char *raw_name, const char *raw, size_t *len)
+{
+	char *s = json_dumps(obj, JSON_COMPACT);
+	if (s == NULL || raw_name == NULL || raw == NULL) {
+		if (s)
+			*len = strlen(s);
+		return s;
+	}
+	/* Splice ,"name":RAW before the closing brace. */
+	size_t n = strlen(s), nl = strlen(raw_name), rl = strlen(raw);
+	char *out = malloc(n + nl + rl + 8);
+	if (out == NULL) {
+		free(s);
+		return NULL;
+	}
+	size_t k = n - 1; /* drop '}' */
+	memcpy(out, s, k);
+	k += (size_t)sprintf(out + k, ",\"%s\":", raw_name);
+	memcpy(out + k, raw, rl);
+	k += rl;
+	out[k++] = '}';
+	out[k] = '\0';
+	free(s);
+	*len = k;
+	return out;
+}
+
+static char *reply_ok(const char *req_id, json_t *body, const char *raw_name, const char *raw,
+                      size_t *len)
+{
+	json_t *r = json_object();
+	if (r == NULL)
+		return NULL;
+	json_object_set_new(r, "ok", json_true());
+	if (req_id)
+		json_object_set_new(r, "req_id", json_string(req_id));
+	if (body)
+		json_object_update(r, body); /* a refusing handler's "ok":false wins */
+	char *s = dump_reply(r, raw_name, raw, len);
+	json_decref(r);
+	return s;
+}
+
+static char *reply_err(const char *req_id, const struct wms_error *err, size_t *len)
+{
+	return wms_reply_error_text(req_id, err, len);
+}
+
+/* The error to report for RC: the handler's own when it set one for this code. */
+static const struct wms_error *err_for(struct cmd_ctx *c, int rc)
+{
+	if (c->err.code != rc)
+		wms_error_set(&c->err, rc, "", "%s", wms_strerror(rc));
+	return &c->err;
+}
+
+/* Last resort when even the error reply cannot be built: a fixed text. */
+static char *reply_oom(size_t *len)
+{
+	static const char t[] =
+	    "{\"ok\":false,\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\"}}";
+	char *s = strdup(t);
+	*len = s ? sizeof(t) - 1 : 0;
+	return s;
+}
+
+static void deliver(struct wcmd *w)
+{
+	if (w->reply == NULL)
+		w->reply = reply_oom(&w->reply_len);
+	w->done(w->arg, w->reply, w->reply_len);
+	w->reply = NULL;
+	wms_request_release(&w->req);
+	free(w);
+}
+
+static void fail_cmd(struct wcmd *w, int code, const char *msg)
+{
+	struct wms_error err = WMS_ERROR_INIT;
+	wms_error_set(&err, code, "", "%s", msg ? msg : wms_strerror(code));
+	free(w->reply);
+	w->reply = reply_err(w->req.req_id, &err, &w->reply_len);
+}
+
+/* ---- idempotency ---- */
+
+/* The request as the client meant it: without the envelope's per-attempt fields. */
+static char *canonical_request(const json_t *root)
+{
+	json_t *copy = json_copy((json_t *)root);
+	if (copy == NULL)
+		return NULL;
+	json_object_del(copy, "req_id");
+	json_object_del(copy, "idem_key");
+	char *s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	return s;
+}
+
+static void idem_key_of(const struct wcmd *w, struct key *k)
+{
+	key_str(k, w->req.op->name);
+	key_str(k, w->req.idem_key);
+}
+
+/* 1 with *STORED set when this key was already applied with the same request; 0 when new. */
+static int idem_lookup(struct cmd_ctx *c, const struct wcmd *w, const char *canon, json_t **stored)
+{
+	struct key k = KEY_INIT;
+	json_t *doc;
+	idem_key_of(w, &k);
+	int rc = store_get_json(c->txn, STORE_IDEM, k.b, k.n, &doc);
+	if (rc == WMS_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	const char *prev = json_string_value(json_object_get(doc, "req"));
+	if (prev == NULL || strcmp(prev, canon) != 0) {
+		json_decref(doc);
+		return cmd_fail(c, WMS_ECONFLICT, "idem_key",
+		                "idem_key '%s' was already used for a different %s request",
+		                w->req.idem_key, w->req.op->name);
+	}
+	*stored = json_incref(json_object_get(doc, "reply"));
+	json_decref(doc);
+	return 1;
+}
+
+static int idem_save(struct cmd_ctx *c, const struct wcmd *w, const char *canon, json_t *body)
+{
+	struct key k = KEY_INIT;
+	char at[WMS_TIME_BUFSZ];
+	idem_key_of(w, &k);
+	json_t *doc = json_pack("{s:s, s:O, s:s}", "req", canon, "reply", body ? body : json_null(),
+	                        "at", wms_time_format(c->now, at));
+	if (doc == NULL)
+		return WMS_ENOMEM;
+	int rc = store_put_json(c->txn, STORE_IDEM, k.b, k.n, doc, 0);
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- execution ---- */
+
+static void ctx_init(struct cmd_ctx *c, struct wms_engine *e, struct store_txn *txn,
+                     const json_t *req, bool writable)
+{
+	*c = (struct cmd_ctx){ .eng = e, .txn = txn, .now = clock_now(&e->clock), .req = req };
+	c->err = (struct wms_error)WMS_ERROR_INIT;
+	if (writable) {
+		c->evs = &e->evs;
+		c->next_seq = &e->next_seq;
+	}
+}
+
+/* Runs one write command in a child of TOP. Returns WMS_EMAPFULL (nothing kept, retry after
+ * growing the map) or 0 with w->reply set, success or refusal. */
+static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *w)
+{
+	struct store_txn *child;
+	struct cmd_ctx c;
+	json_t *body = NULL;
+	char *canon = NULL;
+	size_t ev_mark = e->evs.n;
+	uint64_t seq_mark = e->next_seq;
+	int rc = store_nested_begin(top, &child);
+	if (rc)
+		return rc == WMS_EMAPFULL ? rc : (fail_cmd(w, rc, NULL), 0);
+	ctx_init(&c, e, child, w->req.root, true);
+
+	if (w->req.idem_key) {
+		canon = canonical_request(w->req.root);
+		rc = canon ? idem_lookup(&c, w, canon, &body) : WMS_ENOMEM;
+	}
+	if (rc == 0) {
+		rc = w->handler(&c, &body);
+		if (rc == 0 && w->req.idem_key)
+			rc = idem_save(&c, w, canon, body);
+	} else if (rc == 1) {
+		rc = 0; /* a resend: answer what was answered, change nothing */
+	}
+	if (rc == 0)
+		rc = store_commit(child);
+	else
+		store_abort(child);
+	free(canon);
+
+	if (rc) {
+		e->next_seq = seq_mark;
+		ev_batch_truncate(&e->evs, ev_mark);
+		json_decref(body);
+		free(c.raw_json);
+		if (rc == WMS_EMAPFULL)
+			return rc;
+		w->reply = reply_err(w->req.req_id, err_for(&c, rc), &w->reply_len);
+		return 0;
+	}
+	w->reply = reply_ok(w->req.req_id, body, c.raw_name, c.raw_json, &w->reply_len);
+	json_decref(body);
+	free(c.raw_json);
+	return 0;
+}
+
+static void publish_staged(struct wms_engine *e)
+{
+	for (size_t i = 0; i < e->evs.n; i++)
+		if (e->server)
+			server_publish(e->server, &e->evs.v[i]);
+	ev_batch_truncate(&e->evs, 0);
+}
+
+static void reload_sim_clock(struct wms_engine *e);
+
+/*
+ * Applies the commands of LIST in as few transactions as possible: normally one. A command
+ * that fills the map ends the transaction before it (its predecessors commit), the map grows,
+ * and it is retried in the next one.
+ */
+static void process_batch(struct wms_engine *e, struct wcmd *list)
+{
+	struct wcmd *pending = list;
+	while (pending) {
+		struct store_txn *top;
+		uint64_t seq0 = e->next_seq;
+		int rc = store_write_begin(e->store, &top);
+		if (rc) {
+			while (pending) {
+				struct wcmd *n = pending->next;
+				fail_cmd(pending, rc, "the store could not start a transaction");
+				deliver(pending);
+				pending = n;
+			}
+			return;
+		}
+		struct wcmd *w;
+		bool full = false;
+		size_t ran = 0;
+		for (w = pending; w; w = w->next, ran++)
+			if (exec_write(e, top, w) == WMS_EMAPFULL) {
+				full = true;
+				break;
+			}
+		rc = ran ? store_commit(top) : (store_abort(top), 0);
+		if (rc) {
+			/* Nothing of this transaction is on disk: undo what the writer staged. */
+			e->next_seq = seq0;
+			ev_batch_truncate(&e->evs, 0);
+			reload_sim_clock(e);
+			if (rc == WMS_EMAPFULL && store_grow(e->store) == 0)
+				continue; /* retry the same commands with a larger map */
+			for (struct wcmd *x = pending; x != w;) {
+				struct wcmd *n = x->next;
+				fail_cmd(x, rc,
+				         "the batch could not be committed; nothing was applied");
+				deliver(x);
+				x = n;
+			}
+			pending = w;
+			continue;
+		}
+		if (ran) {
+			atomic_store(&e->committed_seq, e->next_seq - 1);
+			atomic_fetch_add(&e->n_commits, 1);
+			atomic_fetch_add(&e->n_commands, ran);
+			for (struct wcmd *x = pending; x != w;) {
+				struct wcmd *n = x->next;
+				deliver(x);
+				x = n;
+			}
+			publish_staged(e);
+		}
+		pending = w;
+		if (full && store_grow(e->store) != 0) {
+			if (ran == 0) {
+				/* Alone in a transaction and still too big for the largest map. */
+				struct wcmd *n = w->next;
+				fail_cmd(w, WMS_EMAPFULL,
+				         "the store is full (map at its maximum size)");
+				deliver(w);
+				pending = n;
+			}
+		}
+	}
+}
+
+/* The engine's own periodic duties, in their own transaction. */
+static void run_tick(struct wms_engine *e)
+{
+	struct store_txn *top;
+	struct cmd_ctx c;
+	uint64_t seq0 = e->next_seq;
+	if (store_write_begin(e->store, &top) != 0)
+		return;
+	ctx_init(&c, e, top, NULL, true);
+	int rc = dispatch_tick(&c);
+	if (rc == 0 && e->evs.n == 0) {
+		store_abort(top); /* nothing happened: no fsync */
+		return;
+	}
+	rc = rc ? (store_abort(top), rc) : store_commit(top);
+	if (rc) {
+		e->next_seq = seq0;
+		ev_batch_truncate(&e->evs, 0);
+		if (rc == WMS_EMAPFULL)
+			store_grow(e->store);
+		return;
+	}
+	atomic_store(&e->committed_seq, e->next_seq - 1);
+	publish_staged(e);
+}
+
+static void *writer_main(void *arg)
+{
+	struct wms_engine *e = arg;
+	size_t batch_max = e->cfg.batch_max;
+	for (;;) {
+		pthread_mutex_lock(&e->mu);
+		while (e->head == NULL && !e->stopping) {
+			if (e->clock.sim) {
+				pthread_cond_wait(&e->cv, &e->mu);
+				continue;
+			}
+			int64_t due = e->last_tick + e->cfg.tick_ms;
+			int64_t now = wms_wall_ms();
+			if (now >= due)
+				break;
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			int64_t wait = due - now;
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+		}
+		struct wcmd *list = e->head, *last = NULL;
+		size_t n = 0;
+		for (struct wcmd *w = e->head; w && n < batch_max; w = w->next, n++)
+			last = w;
+		if (last) {
+			e->head = last->next;
+			if (e->head == NULL)
+				e->tail = NULL;
+			last->next = NULL;
+			e->queued -= n;
+		} else {
+			list = NULL;
+		}
+		bool exit_now = e->stopping && e->head == NULL && list == NULL;
+		pthread_mutex_unlock(&e->mu);
+
+		if (list)
+			process_batch(e, list);
+		if (!e->clock.sim && wms_wall_ms() - e->last_tick >= e->cfg.tick_ms) {
+			e->last_tick = wms_wall_ms();
+			run_tick(e);
+		}
+		if (exit_now)
+			break;
+	}
+	return NULL;
+}
+
+static int enqueue(struct wms_engine *e, struct wcmd *w)
+{
+	int rc = 0;
+	pthread_mutex_lock(&e->mu);
+	if (e->stopping) {
+		rc = WMS_ESHUTDOWN;
+	} else if (e->queued >= e->cfg.queue_max) {
+		rc = WMS_EBUSY;
+	} else {
+		w->next = NULL;
+		if (e->tail)
+			e->tail->next = w;
+		else
+			e->head = w;
+		e->tail = w;
+		e->queued++;
+		pthread_cond_signal(&e->cv);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+static void exec_read(struct wms_engine *e, struct wcmd *w)
+{
+	struct store_txn *txn;
+	struct cmd_ctx c;
+	json_t *body = NULL;
+	int rc = store_read_begin(e->store, &txn);
+	if (rc) {
+		fail_cmd(w, rc, "the store could not start a read transaction");
+		return;
+	}
+	ctx_init(&c, e, txn, w->req.root, false);
+	rc = w->handler(&c, &body);
+	store_abort(txn);
+	if (rc)
+		w->reply = reply_err(w->req.req_id, err_for(&c, rc), &w->reply_len);
+	else
+		w->reply = reply_ok(w->req.req_id, body, c.raw_name, c.raw_json, &w->reply_len);
+	json_decref(body);
+	free(c.raw_json);
+}
+
+void wms_engine_submit(struct wms_engine *e, const void *req, size_t len, wms_reply_fn done,
+                       void *arg)
+{
+	struct wcmd *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		size_t n;
+		char *s = reply_oom(&n);
+		done(arg, s, n);
+		return;
+	}
+	w->done = done;
+	w->arg = arg;
+	struct wms_error err = WMS_ERROR_INIT;
+	int rc = wms_request_parse(req, len, &w->req, &err);
+	if (rc) {
+		w->reply = reply_err(w->req.req_id, &err, &w->reply_len);
+		deliver(w);
+		return;
+	}
+	w->handler = dispatch_handler(w->req.op);
+	if (w->req.op->flags & WMS_OP_READ) {
+		exec_read(e, w);
+		deliver(w);
+		return;
+	}
+	rc = enqueue(e, w);
+	if (rc) {
+		fail_cmd(w, rc,
+		         rc == WMS_EBUSY
+		             ? "the engine's queue is full; retry shortly"
+		             : "the engine is shutting down; retry against the restarted engine");
+		deliver(w);
+	}
+}
+
+/* ---- synchronous calls ---- */
+
+struct call_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	char *reply;
+	size_t len;
+};
+
+static void call_done(void *arg, char *reply, size_t len)
+{
+	struct call_wait *cw = arg;
+	pthread_mutex_lock(&cw->mu);
+	cw->reply = reply;
+	cw->len = len;
+	cw->done = true;
+	pthread_cond_signal(&cw->cv);
+	pthread_mutex_unlock(&cw->mu);
+}
+
+int wms_engine_call(struct wms_engine *e, const char *req, size_t len, char **reply,
+                    size_t *reply_len)
+{
+	struct call_wait cw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL,
+		                0 };
+	wms_engine_submit(e, req, len, call_done, &cw);
+	pthread_mutex_lock(&cw.mu);
+	while (!cw.done)
+		pthread_cond_wait(&cw.cv, &cw.mu);
+	pthread_mutex_unlock(&cw.mu);
+	pthread_mutex_destroy(&cw.mu);
+	pthread_cond_destroy(&cw.cv);
+	if (cw.reply == NULL)
+		return WMS_ENOMEM;
+	*reply = cw.reply;
+	if (reply_len)
+		*reply_len = cw.len;
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void reload_sim_clock(struct wms_engine *e)
+{
+	struct store_txn *txn;
+	struct store_val v;
+	if (!e->clock.sim || store_read_begin(e->store, &txn) != 0)
+		return;
+	if (store_get(txn, STORE_META, META_SIM_CLOCK, strlen(META_SIM_CLOCK), &v) == 0 &&
+	    v.len == 8)
+		clock_set(&e->clock, (int64_t)key_get_u64(v.data));
+	store_abort(txn);
+}
+
+static int load_state(struct wms_engine *e)
+{
+	struct store_txn *txn;
+	uint64_t last;
+	int rc = store_read_begin(e->store, &txn);
+	if (rc)
+		return rc;
+	rc = ev_last_seq(txn, &last);
+	store_abort(txn);
+	if (rc)
+		return rc;
+	e->next_seq = last + 1;
+	atomic_store(&e->committed_seq, last);
+	int64_t start = e->cfg.sim_start_ms ? e->cfg.sim_start_ms : wms_wall_ms();
+	clock_init(&e->clock, e->cfg.sim_clock, start);
+	reload_sim_clock(e); /* a restarted simulation resumes at its own time */
+	return 0;
+}
+
+int wms_engine_open(const struct wms_engine_config *cfg, struct wms_engine **out,
+                    struct wms_error *err)
+{
+	struct wms_engine *e = calloc(1, sizeof(*e));
+	int rc;
+	if (e == NULL)
+		return wms_error_set(err, WMS_ENOMEM, "", "out of memory");
+	e->cfg = *cfg;
+	if (e->cfg.queue_max == 0)
+		e->cfg.queue_max = DEFAULT_QUEUE_MAX;
+	if (e->cfg.batch_max == 0)
+		e->cfg.batch_max = DEFAULT_BATCH_MAX;
+	if (e->cfg.tick_ms <= 0)
+		e->cfg.tick_ms = DEFAULT_TICK_MS;
+	e->data_dir = strdup(cfg->data_dir ? cfg->data_dir : "var/wms");
+	e->cfg.data_dir = e->data_dir;
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	sem_init(&e->stop_sem, 0, 0);
+	e->last_tick = wms_wall_ms();
+
+	if ((rc = dispatch_check(err)))
+		goto fail;
+	struct store_opts so = { cfg->map_size, cfg->map_max };
+	if ((rc = store_open(e->data_dir, &so, &e->store))) {
+		wms_error_set(err, rc, "data", "cannot open the store in '%s': %s", e->data_dir,
+		              wms_strerror(rc));
+		goto fail;
+	}
+	if ((rc = load_state(e))) {
+		wms_error_set(err, rc, "data", "cannot read the store in '%s': %s", e->data_dir,
+		              wms_strerror(rc));
+		goto fail;
+	}
+	if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+		rc = wms_error_set(err, WMS_EINTERNAL, "", "cannot start the writer thread");
+		goto fail;
+	}
+	e->writer_started = true;
+	if (cfg->listen_url || cfg->events_url) {
+		if ((rc = server_open(e, cfg->listen_url, cfg->events_url, cfg->contexts,
+		                      &e->server, err)))
+			goto fail;
+	}
+	*out = e;
+	return 0;
+fail:
+	wms_engine_close(e);
+	return rc;
+}
+
+void wms_engine_close(struct wms_engine *e)
+{
+	if (e == NULL)
+		return;
+	/* Stop taking requests from the network first, so nothing new arrives while the writer
+	 * drains; replies to what is queued still go out on the open sockets. */
+	if (e->server)
+		server_stop_accepting(e->server);
+	pthread_mutex_lock(&e->mu);
+	e->stopping = true;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	if (e->writer_started)
+		pthread_join(e->writer, NULL);
+	server_close(e->server);
+	ev_batch_release(&e->evs);
+	store_close(e->store);
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->cv);
+	sem_destroy(&e->stop_sem);
+	free(e->data_dir);
+	free(e);
+}
+
+void wms_engine_request_stop(struct wms_engine *e)
+{
+	atomic_store(&e->stop_requested, true);
+	sem_post(&e->stop_sem); /* async-signal-safe */
+}
+
+void wms_engine_wait(struct wms_engine *e)
+{
+	while (sem_wait(&e->stop_sem) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- seeding ---- */
+
+struct seed_state {
+	struct wms_engine *e;
+	size_t applied;
+	struct wms_error *err;
+};
+
+static int seed_one(void *arg, json_t *request, const char *what)
+{
+	struct seed_state *st = arg;
+	char *text = json_dumps(request, JSON_COMPACT), *reply = NULL;
+	if (text == NULL)
+		return wms_error_set(st->err, WMS_ENOMEM, what, "out of memory");
+	int rc = wms_engine_call(st->e, text, strlen(text), &reply, NULL);
+	free(text);
+	if (rc)
+		return wms_error_set(st->err, rc, what, "%s: %s", what, wms_strerror(rc));
+	json_t *r = json_loads(reply, 0, NULL);
+	free(reply);
+	struct wms_error re = WMS_ERROR_INIT;
+	rc = r ? wms_reply_status(r, &re) : WMS_EINTERNAL;
+	json_decref(r);
+	if (rc)
+		return wms_error_set(st->err, rc, what, "%s: %s", what, re.message);
+	st->applied++;
+	return 0;
+}
+
+int wms_engine_seed(struct wms_engine *e, const char *path, size_t *loaded, struct wms_error *err)
+{
+	struct store_txn *txn;
+	size_t n = 0;
+	*loaded = 0;
+	int rc = store_read_begin(e->store, &txn);
+	if (rc)
+		return wms_error_set(err, rc, "", "cannot read the store");
+	rc = store_count(txn, STORE_WAREHOUSES, &n);
+	store_abort(txn);
+	if (rc)
+		return wms_error_set(err, rc, "", "cannot read the store");
+	if (n > 0)
+		return 0; /* not empty: the operator's data stays as it is */
+	json_error_t jerr;
+	json_t *file = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (file == NULL)
+		return wms_error_set(err, WMS_EBADJSON, path, "%s:%d:%d: %s", path, jerr.line,
+		                     jerr.column, jerr.text);
+	struct seed_state st = { e, 0, err };
+	rc = wms_network_requests(file, seed_one, &st, err);
+	json_decref(file);
+	*loaded = st.applied;
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * engine.h - the engine object shared by the writer, the server and the handlers (internal).
+ *
+ * Threading: fields marked (writer) are touched by the writer thread only; (lock) under mu;
+ * (atomic) from anywhere; the rest are fixed after wms_engine_open.
+ */
+#ifndef WMS_ENGINE_INTERNAL_H
+#define WMS_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "events.h"
+#include "wms/engine.h"
+
+struct store;
+struct server;
+struct wcmd;
+
+struct wms_engine {
+	struct wms_engine_config cfg;
+	char *data_dir; /* owned copy of cfg.data_dir */
+	struct store *store;
+	struct clock clock;
+
+	pthread_t writer;
+	bool writer_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wcmd *head, *tail; /* (lock) the command queue */
+	size_t queued;            /* (lock) */
+	bool stopping;            /* (lock) no new commands; the writer drains and exits */
+
+	uint64_t next_seq;              /* (writer) next event seq to assign */
+	_Atomic uint64_t committed_seq; /* (atomic) last seq known durable */
+	struct ev_batch evs;            /* (writer) events staged in the open batch */
+	int64_t last_tick;              /* (writer) wall ms of the last periodic check */
+
+	struct server *server;
+	sem_t stop_sem;
+	atomic_bool stop_requested;
+
+	/* Counters for ping/status; (atomic). */
+	_Atomic uint64_t n_commits, n_commands;
+};
+
+/* Publishes committed events (server.c); a no-op without an events socket. */
+void server_publish(struct server *s, const struct ev_staged *ev);
+
+#endif

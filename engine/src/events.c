@@ -1,0 +1,225 @@
+/* events.c - the event log (see events.h). */
+#include "events.h"
+
+#include "keys.h"
+#include "store.h"
+#include "wms/time.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An events.read reply stops growing past this, whatever the limit: the client pages on. */
+#define READ_MAX_BYTES (4u << 20)
+
+static int stage(struct ev_batch *b, uint64_t seq, const char *type, const char *json, size_t jlen)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct ev_staged *v = realloc(b->v, cap * sizeof(*v));
+		if (v == NULL)
+			return WMS_ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	size_t tl = strlen(type);
+	char *text = malloc(tl + 1 + jlen + 1);
+	if (text == NULL)
+		return WMS_ENOMEM;
+	memcpy(text, type, tl);
+	text[tl] = ' ';
+	memcpy(text + tl + 1, json, jlen);
+	text[tl + 1 + jlen] = '\0';
+	b->v[b->n++] = (struct ev_staged){ seq, text, tl + 1 + jlen, tl };
+	return 0;
+}
+
+int ev_emit(struct cmd_ctx *c, const char *type, uint64_t order_no, json_t *fields)
+{
+	int rc = 0;
+	char *json = NULL;
+	json_t *ev = json_object();
+	if (c->evs == NULL || c->next_seq == NULL) {
+		rc = WMS_EINTERNAL; /* a read handler tried to change state */
+		goto out;
+	}
+	if (ev == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	uint64_t seq = *c->next_seq;
+	char at[WMS_TIME_BUFSZ];
+	json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(ev, "type", json_string(type));
+	json_object_set_new(ev, "at", json_string(wms_time_format(c->now, at)));
+	if (fields)
+		json_object_update_missing(ev, fields);
+	json = json_dumps(ev, JSON_COMPACT);
+	if (json == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	size_t jlen = strlen(json);
+	struct key k = KEY_INIT;
+	key_u64(&k, seq);
+	/* Sequence numbers only grow: an append, the cheapest write LMDB has. */
+	if ((rc = store_put(c->txn, STORE_EVENTS, k.b, k.n, json, jlen, STORE_APPEND)))
+		goto out;
+	if (order_no) {
+		struct key ok = KEY_INIT;
+		key_u64(&ok, order_no);
+		key_u64(&ok, seq);
+		if ((rc = store_put(c->txn, STORE_ORDER_EVENTS, ok.b, ok.n, "", 0, 0)))
+			goto out;
+	}
+	if ((rc = stage(c->evs, seq, type, json, jlen)))
+		goto out;
+	*c->next_seq = seq + 1;
+out:
+	free(json);
+	json_decref(ev);
+	json_decref(fields);
+	return rc;
+}
+
+void ev_batch_truncate(struct ev_batch *b, size_t n)
+{
+	while (b->n > n)
+		free(b->v[--b->n].text);
+}
+
+void ev_batch_release(struct ev_batch *b)
+{
+	if (b == NULL)
+		return;
+	ev_batch_truncate(b, 0);
+	free(b->v);
+	*b = (struct ev_batch)EV_BATCH_INIT;
+}
+
+int ev_last_seq(struct store_txn *txn, uint64_t *out)
+{
+	struct store_cursor *cur;
+	struct store_val k;
+	int rc = store_cursor_open(txn, STORE_EVENTS, &cur);
+	if (rc)
+		return rc;
+	rc = store_cursor_last(cur, &k, NULL);
+	if (rc == 0 && k.len == 8)
+		*out = key_get_u64(k.data);
+	else if (rc == WMS_ENOTFOUND) {
+		*out = 0;
+		rc = 0;
+	}
+	store_cursor_close(cur);
+	return rc;
+}
+
+/* The event's type, read from the text the engine wrote: {"seq":N,"type":"T",... */
+static int type_matches(const char *json, size_t len, const char *prefix)
+{
+	const char *t = memmem(json, len, "\"type\":\"", 8);
+	if (t == NULL)
+		return 0;
+	t += 8;
+	size_t pl = strlen(prefix);
+	return (size_t)(json + len - t) >= pl && memcmp(t, prefix, pl) == 0;
+}
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static int buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (p == NULL)
+			return WMS_ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return 0;
+}
+
+int ev_read_range(struct store_txn *txn, uint64_t after, size_t limit, const char *prefix,
+                  char **out, size_t *out_len, size_t *count, uint64_t *last)
+{
+	struct store_cursor *cur;
+	struct store_val k, v;
+	struct buf b = { NULL, 0, 0 };
+	size_t n = 0;
+	uint64_t seen = after;
+	int rc = store_cursor_open(txn, STORE_EVENTS, &cur);
+	if (rc)
+		return rc;
+	struct key start = KEY_INIT;
+	key_u64(&start, after + 1);
+	if ((rc = buf_add(&b, "", 0)))
+		goto out;
+	for (rc = store_cursor_seek(cur, start.b, start.n, &k, &v); rc == 0 && n < limit;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		if (b.n > READ_MAX_BYTES)
+			break;
+		seen = key_get_u64(k.data);
+		if (prefix && prefix[0] && !type_matches(v.data, v.len, prefix))
+			continue;
+		if ((n && (rc = buf_add(&b, ",", 1))) || (rc = buf_add(&b, v.data, v.len)))
+			goto out;
+		n++;
+	}
+	if (rc == WMS_ENOTFOUND || rc == 0)
+		rc = 0;
+out:
+	store_cursor_close(cur);
+	if (rc) {
+		free(b.p);
+		return rc;
+	}
+	*out = b.p;
+	*out_len = b.n;
+	*count = n;
+	*last = seen;
+	return 0;
+}
+
+int ev_order_timeline(struct store_txn *txn, uint64_t order_no, json_t **out)
+{
+	struct store_cursor *cur;
+	struct store_val k;
+	json_t *arr = json_array();
+	if (arr == NULL)
+		return WMS_ENOMEM;
+	int rc = store_cursor_open(txn, STORE_ORDER_EVENTS, &cur);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	struct key prefix = KEY_INIT;
+	key_u64(&prefix, order_no);
+	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, NULL);
+	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+	     rc = store_cursor_next(cur, &k, NULL)) {
+		json_t *ev;
+		if (k.len != 16)
+			continue;
+		struct key ek = KEY_INIT;
+		key_u64(&ek, key_get_u64((const uint8_t *)k.data + 8));
+		if ((rc = store_get_json(txn, STORE_EVENTS, ek.b, ek.n, &ev)))
+			break;
+		json_array_append_new(arr, ev);
+	}
+	store_cursor_close(cur);
+	if (rc && rc != WMS_ENOTFOUND) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}

@@ -1,0 +1,568 @@
+/* master.c - tenants, warehouses, items, stock (see master.h). */
+#include "master.h"
+
+#include "events.h"
+#include "store.h"
+#include "wh.h"
+#include "wms/barcode.h"
+#include "wms/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STOCK_GET_MAX 1000
+
+/* ---- shared helpers ---- */
+
+static int load_doc(struct cmd_ctx *c, enum store_tbl t, const struct key *k, int missing,
+                    const char *field, const char *what, const char *id, json_t **out)
+{
+	int rc = store_get_json(c->txn, t, k->b, k->n, out);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, missing, field, "%s '%s' is not known", what, id);
+	return rc;
+}
+
+int master_tenant_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out)
+{
+	struct key k = KEY_INIT;
+	key_str(&k, id);
+	return load_doc(c, STORE_TENANTS, &k, WMS_ETENANT, field, "tenant", id, out);
+}
+
+int master_warehouse_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out)
+{
+	struct key k = KEY_INIT;
+	key_str(&k, id);
+	return load_doc(c, STORE_WAREHOUSES, &k, WMS_EWAREHOUSE, field, "warehouse", id, out);
+}
+
+int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, const char *field,
+                     json_t **out)
+{
+	struct key k = KEY_INIT;
+	key_str(&k, tenant);
+	key_str(&k, sku);
+	int rc = store_get_json(c->txn, STORE_ITEMS, k.b, k.n, out);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, WMS_ESKU, field,
+		                "sku '%s' is not in the item master of tenant '%s'", sku, tenant);
+	return rc;
+}
+
+/*
+ * Create-or-replace of a document: compares with what is stored (ignoring engine fields),
+ * writes and emits TYPE.created / TYPE.updated only when something changed.
+ */
+static int put_doc(struct cmd_ctx *c, enum store_tbl t, const struct key *k, json_t *doc,
+                   const char *type, json_t *ev_fields, bool *changed)
+{
+	json_t *old = NULL;
+	char at[WMS_TIME_BUFSZ], evtype[64];
+	int rc = store_get_json(c->txn, t, k->b, k->n, &old);
+	if (rc && rc != WMS_ENOTFOUND) {
+		json_decref(ev_fields);
+		return rc;
+	}
+	if (old) {
+		json_object_del(old, "updated_at");
+		*changed = !json_equal(old, doc);
+		json_decref(old);
+	} else {
+		*changed = true;
+	}
+	if (!*changed) {
+		json_decref(ev_fields);
+		return 0;
+	}
+	snprintf(evtype, sizeof(evtype), "%s.%s", type, old ? "updated" : "created");
+	json_t *stored = json_copy(doc);
+	json_object_set_new(stored, "updated_at", json_string(wms_time_format(c->now, at)));
+	rc = store_put_json(c->txn, t, k->b, k->n, stored, 0);
+	json_decref(stored);
+	if (rc) {
+		json_decref(ev_fields);
+		return rc;
+	}
+	return ev_emit(c, evtype, 0, ev_fields);
+}
+
+static json_t *put_reply(const char *member, json_t *doc, bool changed)
+{
+	return json_pack("{s:O, s:b}", member, doc, "changed", changed);
+}
+
+/* ---- tenants ---- */
+
+int master_tenant_put(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *t = json_object_get(c->req, "tenant");
+	const char *id = req_str(t, "id");
+	struct key k = KEY_INIT;
+	bool changed;
+	key_str(&k, id);
+	int rc = put_doc(c, STORE_TENANTS, &k, t, "tenant",
+	                 json_pack("{s:s, s:O}", "tenant", id, "settings", t), &changed);
+	if (rc)
+		return rc;
+	*reply = put_reply("tenant", t, changed);
+	return 0;
+}
+
+int master_tenant_get(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *t;
+	int rc = master_tenant_load(c, req_str(c->req, "id"), "id", &t);
+	if (rc)
+		return rc;
+	*reply = json_pack("{s:o}", "tenant", t);
+	return 0;
+}
+
+/* ---- warehouses ---- */
+
+int master_warehouse_put(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *w = json_object_get(c->req, "warehouse");
+	const char *id = req_str(w, "id");
+	struct key k = KEY_INIT;
+	bool changed;
+	int rc = wh_validate(w, &c->err);
+	if (rc)
+		return rc;
+	key_str(&k, id);
+	rc = put_doc(c, STORE_WAREHOUSES, &k, w, "warehouse",
+	             json_pack("{s:s, s:O, s:O}", "warehouse", id, "location",
+	                       json_object_get(w, "location"), "carriers",
+	                       json_object_get(w, "carriers")),
+	             &changed);
+	if (rc)
+		return rc;
+	*reply = put_reply("warehouse", w, changed);
+	if (*reply)
+		json_object_set_new(*reply, "locations",
+		                    json_integer((json_int_t)wh_location_count(w)));
+	return 0;
+}
+
+int master_warehouse_get(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *w;
+	int rc = master_warehouse_load(c, req_str(c->req, "id"), "id", &w);
+	if (rc)
+		return rc;
+	json_object_set_new(w, "locations", json_integer((json_int_t)wh_location_count(w)));
+	*reply = json_pack("{s:o}", "warehouse", w);
+	return 0;
+}
+
+/* ---- items ---- */
+
+static void gtin_key(struct key *k, const char *gtin14, const char *tenant)
+{
+	key_str(k, gtin14);
+	key_str(k, tenant);
+}
+
+/* Normalises the item's GTIN list in place to [{"gtin": 14 digits, "qty": n}], refusing bad
+ * check digits and the same GTIN twice. */
+static int normalise_gtins(struct cmd_ctx *c, json_t *item)
+{
+	json_t *list = json_object_get(item, "gtins");
+	json_t *out = json_array();
+	size_t i;
+	json_t *g;
+	json_array_foreach(list, i, g)
+	{
+		char field[48], g14[15];
+		snprintf(field, sizeof(field), "item.gtins[%zu]", i);
+		const char *code = json_is_string(g) ? json_string_value(g) : req_str(g, "gtin");
+		long long qty = json_is_object(g) ? req_int(g, "qty", 1) : 1;
+		if (wms_gtin_normalize(code, strlen(code), g14) != 0) {
+			json_decref(out);
+			return cmd_fail(
+			    c, WMS_EGTIN, field,
+			    "%s '%s' is not a GTIN: 8, 12, 13 or 14 digits with a valid "
+			    "check digit",
+			    field, code);
+		}
+		for (size_t j = 0; j < json_array_size(out); j++)
+			if (strcmp(req_str(json_array_get(out, j), "gtin"), g14) == 0) {
+				json_decref(out);
+				return cmd_fail(c, WMS_EDUPGTIN, field,
+				                "%s '%s' is listed twice for this item", field,
+				                code);
+			}
+		json_array_append_new(out,
+		                      json_pack("{s:s, s:I}", "gtin", g14, "qty", (json_int_t)qty));
+	}
+	json_object_set_new(item, "gtins", out);
+	return 0;
+}
+
+int master_item_put(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *item = json_deep_copy(json_object_get(c->req, "item"));
+	json_t *tenant = NULL, *old = NULL;
+	const char *tid = req_str(item, "tenant"), *sku = req_str(item, "sku");
+	struct key k = KEY_INIT;
+	bool changed;
+	int rc;
+	if (item == NULL)
+		return WMS_ENOMEM;
+	if ((rc = master_tenant_load(c, tid, "item.tenant", &tenant)))
+		goto out;
+	if (json_object_get(item, "gtins") == NULL)
+		json_object_set_new(item, "gtins", json_array());
+	if ((rc = normalise_gtins(c, item)))
+		goto out;
+	key_str(&k, tid);
+	key_str(&k, sku);
+	rc = store_get_json(c->txn, STORE_ITEMS, k.b, k.n, &old);
+	if (rc && rc != WMS_ENOTFOUND)
+		goto out;
+
+	/* The GTIN index: claim each GTIN for this item, refusing one that another item of the
+	 * tenant holds; release the ones this item no longer lists. */
+	size_t i;
+	json_t *g;
+	json_array_foreach(json_object_get(item, "gtins"), i, g)
+	{
+		struct key gk = KEY_INIT;
+		struct store_val v;
+		gtin_key(&gk, req_str(g, "gtin"), tid);
+		rc = store_get(c->txn, STORE_GTINS, gk.b, gk.n, &v);
+		if (rc == 0) {
+			json_t *owner = json_loadb(v.data, v.len, 0, NULL);
+			const char *osku = req_str(owner, "sku");
+			bool mine = osku && strcmp(osku, sku) == 0;
+			if (!mine) {
+				char field[48];
+				snprintf(field, sizeof(field), "item.gtins[%zu]", i);
+				rc = cmd_fail(c, WMS_EDUPGTIN, field,
+				              "GTIN %s already belongs to sku '%s' of tenant '%s'",
+				              req_str(g, "gtin"), osku ? osku : "?", tid);
+				json_decref(owner);
+				goto out;
+			}
+			json_decref(owner);
+		} else if (rc != WMS_ENOTFOUND) {
+			goto out;
+		}
+		json_t *idx = json_pack("{s:s, s:O}", "sku", sku, "qty", json_object_get(g, "qty"));
+		rc = store_put_json(c->txn, STORE_GTINS, gk.b, gk.n, idx, 0);
+		json_decref(idx);
+		if (rc)
+			goto out;
+	}
+	if (old) {
+		json_array_foreach(json_object_get(old, "gtins"), i, g)
+		{
+			const char *og = req_str(g, "gtin");
+			bool kept = false;
+			size_t j;
+			json_t *ng;
+			json_array_foreach(json_object_get(item, "gtins"), j, ng) kept |=
+			    strcmp(req_str(ng, "gtin"), og) == 0;
+			if (kept)
+				continue;
+			struct key gk = KEY_INIT;
+			gtin_key(&gk, og, tid);
+			rc = store_del(c->txn, STORE_GTINS, gk.b, gk.n);
+			if (rc && rc != WMS_ENOTFOUND)
+				goto out;
+		}
+	}
+	rc = put_doc(c, STORE_ITEMS, &k, item, "item",
+	             json_pack("{s:s, s:s, s:O}", "tenant", tid, "sku", sku, "item", item),
+	             &changed);
+	if (rc)
+		goto out;
+	*reply = put_reply("item", item, changed);
+out:
+	json_decref(old);
+	json_decref(tenant);
+	json_decref(item);
+	return rc;
+}
+
+int master_item_get(struct cmd_ctx *c, json_t **reply)
+{
+	json_t *item;
+	int rc =
+	    master_item_load(c, req_str(c->req, "tenant"), req_str(c->req, "sku"), "sku", &item);
+	if (rc)
+		return rc;
+	*reply = json_pack("{s:o}", "item", item);
+	return 0;
+}
+
+int master_gtin_lookup(struct store_txn *txn, const char *tenant, const char *gtin, char *sku,
+                       size_t sku_size, int *pack_qty)
+{
+	char g14[15];
+	struct key k = KEY_INIT;
+	json_t *doc;
+	if (wms_gtin_normalize(gtin, strlen(gtin), g14) != 0)
+		return WMS_EGTIN;
+	gtin_key(&k, g14, tenant);
+	int rc = store_get_json(txn, STORE_GTINS, k.b, k.n, &doc);
+	if (rc)
+		return rc;
+	snprintf(sku, sku_size, "%s", req_str(doc, "sku"));
+	*pack_qty = (int)req_int(doc, "qty", 1);
+	json_decref(doc);
+	return 0;
+}
+
+/* ---- stock ---- */
+
+void master_stock_key(struct key *k, const char *tenant, const char *sku, const char *warehouse,
+                      const char *location, const char *lot)
+{
+	key_str(k, tenant);
+	key_str(k, sku);
+	key_str(k, warehouse);
+	key_str(k, location);
+	key_str(k, lot ? lot : "");
+}
+
+int master_stock_change(struct cmd_ctx *c, const struct key *k, long long d_on_hand,
+                        long long d_reserved, json_t **row_out)
+{
+	json_t *row = NULL;
+	int rc = store_get_json(c->txn, STORE_STOCK, k->b, k->n, &row);
+	if (rc == WMS_ENOTFOUND) {
+		row = json_pack("{s:i, s:i}", "on_hand", 0, "reserved", 0);
+		rc = row ? 0 : WMS_ENOMEM;
+	}
+	if (rc)
+		return rc;
+	long long on_hand = req_int(row, "on_hand", 0) + d_on_hand;
+	long long reserved = req_int(row, "reserved", 0) + d_reserved;
+	if (on_hand < 0 || reserved < 0 || reserved > on_hand) {
+		json_decref(row);
+		return cmd_fail(c, WMS_ESTOCK, "qty",
+		                "stock would be %lld on hand with %lld reserved for orders",
+		                on_hand, reserved);
+	}
+	json_object_set_new(row, "on_hand", json_integer(on_hand));
+	json_object_set_new(row, "reserved", json_integer(reserved));
+	rc = store_put_json(c->txn, STORE_STOCK, k->b, k->n, row, 0);
+	if (rc == 0 && row_out)
+		*row_out = json_incref(row);
+	json_decref(row);
+	return rc;
+}
+
+/* Checks the parts every stock op shares and returns the canonical location code. */
+static int stock_refs(struct cmd_ctx *c, char canon[WH_LOC_MAX], json_t **item_out)
+{
+	json_t *wh = NULL, *tenant = NULL;
+	const char *tid = req_str(c->req, "tenant");
+	int rc = master_warehouse_load(c, req_str(c->req, "warehouse"), "warehouse", &wh);
+	if (rc == 0)
+		rc = wh_location(wh, req_str(c->req, "location"), canon, NULL, &c->err);
+	if (rc == 0)
+		rc = master_tenant_load(c, tid, "tenant", &tenant);
+	if (rc == 0)
+		rc = master_item_load(c, tid, req_str(c->req, "sku"), "sku", item_out);
+	json_decref(wh);
+	json_decref(tenant);
+	return rc;
+}
+
+int master_stock_receive(struct cmd_ctx *c, json_t **reply)
+{
+	char loc[WH_LOC_MAX];
+	json_t *item = NULL, *row = NULL;
+	const char *lot = req_str(c->req, "lot"), *expiry = req_str(c->req, "expiry");
+	long long qty = req_int(c->req, "qty", 0);
+	struct key k = KEY_INIT;
+	int rc = stock_refs(c, loc, &item);
+	if (rc)
+		goto out;
+	if (req_bool(item, "lot_tracked", 0) && lot == NULL) {
+		rc =
+		    cmd_fail(c, WMS_EMISSING, "lot", "missing field 'lot': sku '%s' is lot-tracked",
+		             req_str(c->req, "sku"));
+		goto out;
+	}
+	master_stock_key(&k, req_str(c->req, "tenant"), req_str(c->req, "sku"),
+	                 req_str(c->req, "warehouse"), loc, lot);
+	if ((rc = master_stock_change(c, &k, qty, 0, &row)))
+		goto out;
+	const char *had = req_str(row, "expiry");
+	if (expiry && had && strcmp(had, expiry) != 0) {
+		rc = cmd_fail(c, WMS_ECONFLICT, "expiry",
+		              "lot '%s' at %s already has expiry %s, not %s", lot ? lot : "", loc,
+		              had, expiry);
+		goto out;
+	}
+	if (expiry && !had) {
+		json_object_set_new(row, "expiry", json_string(expiry));
+		if ((rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0)))
+			goto out;
+	}
+	json_t *ev =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:O}", "tenant", req_str(c->req, "tenant"), "sku",
+	              req_str(c->req, "sku"), "warehouse", req_str(c->req, "warehouse"), "location",
+	              loc, "qty", (json_int_t)qty, "on_hand", json_object_get(row, "on_hand"));
+	if (lot)
+		json_object_set_new(ev, "lot", json_string(lot));
+	if (expiry)
+		json_object_set_new(ev, "expiry", json_string(expiry));
+	if ((rc = ev_emit(c, "stock.received", 0, ev)))
+		goto out;
+	json_object_set_new(row, "location", json_string(loc));
+	*reply = json_pack("{s:O}", "stock", row);
+out:
+	json_decref(row);
+	json_decref(item);
+	return rc;
+}
+
+int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
+{
+	char loc[WH_LOC_MAX];
+	json_t *item = NULL, *row = NULL, *qty = json_object_get(c->req, "qty"),
+	       *delta = json_object_get(c->req, "delta");
+	const char *lot = req_str(c->req, "lot");
+	struct key k = KEY_INIT;
+	struct store_val v;
+	long long before = 0;
+	int rc;
+	if ((qty == NULL) == (delta == NULL))
+		return cmd_fail(c, WMS_EMISSING, qty ? "delta" : "qty",
+		                "stock.adjust takes exactly one of 'qty' (the counted quantity) "
+		                "or 'delta' (a change)");
+	if ((rc = stock_refs(c, loc, &item)))
+		goto out;
+	master_stock_key(&k, req_str(c->req, "tenant"), req_str(c->req, "sku"),
+	                 req_str(c->req, "warehouse"), loc, lot);
+	rc = store_get(c->txn, STORE_STOCK, k.b, k.n, &v);
+	if (rc == 0) {
+		json_t *cur = json_loadb(v.data, v.len, 0, NULL);
+		before = req_int(cur, "on_hand", 0);
+		json_decref(cur);
+	} else if (rc != WMS_ENOTFOUND) {
+		goto out;
+	}
+	long long d = qty ? (long long)json_integer_value(qty) - before
+	                  : (long long)json_integer_value(delta);
+	if ((rc = master_stock_change(c, &k, d, 0, &row)))
+		goto out;
+	json_t *ev =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:O}", "tenant", req_str(c->req, "tenant"),
+	              "sku", req_str(c->req, "sku"), "warehouse", req_str(c->req, "warehouse"),
+	              "location", loc, "delta", (json_int_t)d, "before", (json_int_t)before,
+	              "on_hand", json_object_get(row, "on_hand"));
+	if (lot)
+		json_object_set_new(ev, "lot", json_string(lot));
+	if (req_str(c->req, "reason"))
+		json_object_set_new(ev, "reason", json_string(req_str(c->req, "reason")));
+	if (d != 0 && (rc = ev_emit(c, "stock.adjusted", 0, ev)))
+		goto out;
+	if (d == 0)
+		json_decref(ev);
+	json_object_set_new(row, "location", json_string(loc));
+	*reply = json_pack("{s:O, s:I}", "stock", row, "delta", (json_int_t)d);
+out:
+	json_decref(row);
+	json_decref(item);
+	return rc;
+}
+
+/* Splits a stock key back into its parts (pointers into K's bytes, borrowed). */
+static int split_stock_key(const struct store_val *k, const char *parts[5])
+{
+	const char *p = k->data, *end = p + k->len;
+	for (int i = 0; i < 5; i++) {
+		const char *z = memchr(p, 0, (size_t)(end - p));
+		if (z == NULL)
+			return -1;
+		parts[i] = p;
+		p = z + 1;
+	}
+	return 0;
+}
+
+int master_stock_get(struct cmd_ctx *c, json_t **reply)
+{
+	const char *tenant = req_str(c->req, "tenant"), *sku = req_str(c->req, "sku"),
+	           *wh = req_str(c->req, "warehouse"), *loc = req_str(c->req, "location");
+	char canon[WH_LOC_MAX];
+	json_t *t = NULL, *rows = json_array();
+	struct store_cursor *cur = NULL;
+	struct store_val k, v;
+	long long on_hand = 0, reserved = 0;
+	bool truncated = false;
+	int rc = master_tenant_load(c, tenant, "tenant", &t);
+	if (rc)
+		goto out;
+	if (loc) {
+		json_t *w = NULL;
+		if (wh == NULL) {
+			rc = cmd_fail(c, WMS_EMISSING, "warehouse",
+			              "missing field 'warehouse': a location is only meaningful "
+			              "within a warehouse");
+			goto out;
+		}
+		rc = master_warehouse_load(c, wh, "warehouse", &w);
+		if (rc == 0)
+			rc = wh_location(w, loc, canon, NULL, &c->err);
+		json_decref(w);
+		if (rc)
+			goto out;
+		loc = canon;
+	}
+	struct key prefix = KEY_INIT;
+	key_str(&prefix, tenant);
+	if (sku)
+		key_str(&prefix, sku);
+	if ((rc = store_cursor_open(c->txn, STORE_STOCK, &cur)))
+		goto out;
+	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+	     rc = store_cursor_next(cur, &k, &v)) {
+		const char *p[5];
+		if (split_stock_key(&k, p))
+			continue;
+		if ((wh && strcmp(p[2], wh) != 0) || (loc && strcmp(p[3], loc) != 0))
+			continue;
+		json_t *row = json_loadb(v.data, v.len, 0, NULL);
+		if (row == NULL)
+			continue;
+		long long oh = req_int(row, "on_hand", 0), rs = req_int(row, "reserved", 0);
+		on_hand += oh;
+		reserved += rs;
+		if (json_array_size(rows) >= STOCK_GET_MAX) {
+			truncated = true;
+			json_decref(row);
+			continue;
+		}
+		json_t *out_row =
+		    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "sku", p[1], "warehouse", p[2],
+		              "location", p[3], "on_hand", (json_int_t)oh, "reserved",
+		              (json_int_t)rs, "available", (json_int_t)(oh - rs));
+		if (p[4][0])
+			json_object_set_new(out_row, "lot", json_string(p[4]));
+		if (json_object_get(row, "expiry"))
+			json_object_set(out_row, "expiry", json_object_get(row, "expiry"));
+		json_array_append_new(rows, out_row);
+		json_decref(row);
+	}
+	if (rc == WMS_ENOTFOUND)
+		rc = 0;
+	if (rc)
+		goto out;
+	*reply = json_pack("{s:s, s:O, s:I, s:I, s:I, s:b}", "tenant", tenant, "rows", rows,
+	                   "on_hand", (json_int_t)on_hand, "reserved", (json_int_t)reserved,
+	                   "available", (json_int_t)(on_hand - reserved), "truncated", truncated);
+out:
+	store_cursor_close(cur);
+	json_decref(rows);
+	json_decref(t);
+	return rc;
+}

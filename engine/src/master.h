@@ -1,0 +1,54 @@
+/*
+ * master.h - master data: tenants (the 3PL's client brands), warehouses, the item master and
+ * stock.
+ *
+ * Documents are stored as the JSON the client sent (validated), plus engine fields
+ * ("updated_at", canonical forms). Puts are create-or-replace and naturally idempotent: a put
+ * that changes nothing emits no event and answers "changed": false.
+ *
+ * Stock rows are keyed (tenant, sku, warehouse, location, lot) so that every row of an item
+ * across the network is one prefix scan: that is how allocation looks for stock.
+ * A row holds {"on_hand","reserved","expiry"}; available = on_hand - reserved.
+ */
+#ifndef WMS_MASTER_H
+#define WMS_MASTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "keys.h"
+
+int master_tenant_put(struct cmd_ctx *c, json_t **reply);
+int master_tenant_get(struct cmd_ctx *c, json_t **reply);
+int master_warehouse_put(struct cmd_ctx *c, json_t **reply);
+int master_warehouse_get(struct cmd_ctx *c, json_t **reply);
+int master_item_put(struct cmd_ctx *c, json_t **reply);
+int master_item_get(struct cmd_ctx *c, json_t **reply);
+int master_stock_receive(struct cmd_ctx *c, json_t **reply);
+int master_stock_adjust(struct cmd_ctx *c, json_t **reply);
+int master_stock_get(struct cmd_ctx *c, json_t **reply);
+
+/* Loads a tenant (new reference in *OUT). Errors: WMS_ETENANT with FIELD named. */
+int master_tenant_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
+/* Loads a warehouse. Errors: WMS_EWAREHOUSE with FIELD named. */
+int master_warehouse_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
+/* Loads an item. Errors: WMS_ESKU with FIELD named. */
+int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, const char *field,
+                     json_t **out);
+
+/* The stock row key of (tenant, sku, warehouse, location, lot); LOT NULL or "" = no lot. */
+void master_stock_key(struct key *k, const char *tenant, const char *sku, const char *warehouse,
+                      const char *location, const char *lot);
+
+/* Adds DELTA_ON_HAND and DELTA_RESERVED to a stock row (creating it), refusing to go below
+ * zero or to reserve more than is on hand. *ROW (optional) receives the new row. */
+int master_stock_change(struct cmd_ctx *c, const struct key *k, long long delta_on_hand,
+                        long long delta_reserved, json_t **row);
+
+/* Resolves a GTIN (any length, normalised to 14 digits) within TENANT to (sku, pack qty).
+ * Errors: WMS_ENOTFOUND, WMS_EGTIN (malformed). SKU receives at most 65 bytes. */
+int master_gtin_lookup(struct store_txn *txn, const char *tenant, const char *gtin, char *sku,
+                       size_t sku_size, int *pack_qty);
+
+#endif

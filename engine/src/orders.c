@@ -1,0 +1,429 @@
+/* orders.c - order submission, look-up, cancellation, lifecycle (see orders.h). */
+#include "orders.h"
+
+#include "events.h"
+#include "keys.h"
+#include "master.h"
+#include "store.h"
+#include "wms/time.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[ORDER_STATE_MAX + 1] = {
+	[ORDER_RECEIVED] = "received",
+	[ORDER_ALLOCATED] = "allocated",
+	[ORDER_BACKORDERED] = "backordered",
+	[ORDER_WAVED] = "waved",
+	[ORDER_PICKING] = "picking",
+	[ORDER_PICKED] = "picked",
+	[ORDER_PACKING] = "packing",
+	[ORDER_PACKED] = "packed",
+	[ORDER_SHIPPED] = "shipped",
+	[ORDER_IN_TRANSIT] = "in_transit",
+	[ORDER_OUT_FOR_DELIVERY] = "out_for_delivery",
+	[ORDER_DELIVERED] = "delivered",
+	[ORDER_CANCELLED] = "cancelled",
+	[ORDER_EXCEPTION] = "exception",
+	[ORDER_RETURNED] = "returned",
+};
+
+#define B(s) (1u << (s))
+/* can_move[from] = the set of states `from` may move to. */
+static const unsigned can_move[ORDER_STATE_MAX + 1] = {
+	[ORDER_RECEIVED] = B(ORDER_ALLOCATED) | B(ORDER_BACKORDERED) | B(ORDER_CANCELLED),
+	[ORDER_BACKORDERED] = B(ORDER_ALLOCATED) | B(ORDER_CANCELLED),
+	[ORDER_ALLOCATED] = B(ORDER_WAVED) | B(ORDER_BACKORDERED) | B(ORDER_CANCELLED),
+	[ORDER_WAVED] = B(ORDER_PICKING) | B(ORDER_PICKED) | B(ORDER_ALLOCATED) |
+	                B(ORDER_BACKORDERED) | B(ORDER_CANCELLED),
+	[ORDER_PICKING] = B(ORDER_PICKED) | B(ORDER_ALLOCATED) | B(ORDER_BACKORDERED) |
+	                  B(ORDER_CANCELLED) | B(ORDER_EXCEPTION),
+	[ORDER_PICKED] =
+	    B(ORDER_PACKING) | B(ORDER_PACKED) | B(ORDER_CANCELLED) | B(ORDER_EXCEPTION),
+	[ORDER_PACKING] = B(ORDER_PACKED) | B(ORDER_CANCELLED) | B(ORDER_EXCEPTION),
+	[ORDER_PACKED] = B(ORDER_SHIPPED) | B(ORDER_CANCELLED) | B(ORDER_EXCEPTION),
+	[ORDER_SHIPPED] = B(ORDER_IN_TRANSIT) | B(ORDER_OUT_FOR_DELIVERY) | B(ORDER_DELIVERED) |
+	                  B(ORDER_EXCEPTION) | B(ORDER_RETURNED),
+	[ORDER_IN_TRANSIT] =
+	    B(ORDER_OUT_FOR_DELIVERY) | B(ORDER_DELIVERED) | B(ORDER_EXCEPTION) | B(ORDER_RETURNED),
+	[ORDER_OUT_FOR_DELIVERY] =
+	    B(ORDER_DELIVERED) | B(ORDER_EXCEPTION) | B(ORDER_RETURNED) | B(ORDER_IN_TRANSIT),
+	[ORDER_EXCEPTION] = B(ORDER_IN_TRANSIT) | B(ORDER_OUT_FOR_DELIVERY) | B(ORDER_DELIVERED) |
+	                    B(ORDER_RETURNED) | B(ORDER_CANCELLED) | B(ORDER_ALLOCATED) |
+	                    B(ORDER_BACKORDERED) | B(ORDER_PICKED) | B(ORDER_PACKED),
+	[ORDER_DELIVERED] = B(ORDER_RETURNED),
+	[ORDER_CANCELLED] = 0,
+	[ORDER_RETURNED] = 0,
+};
+#undef B
+
+const char *order_state_name(enum order_state s)
+{
+	return s >= 1 && s <= ORDER_STATE_MAX ? state_names[s] : "unknown";
+}
+
+enum order_state order_state_parse(const char *name)
+{
+	for (int s = 1; name && s <= ORDER_STATE_MAX; s++)
+		if (strcmp(state_names[s], name) == 0)
+			return (enum order_state)s;
+	return 0;
+}
+
+bool order_can_move(enum order_state from, enum order_state to)
+{
+	if (from < 1 || from > ORDER_STATE_MAX || to < 1 || to > ORDER_STATE_MAX)
+		return false;
+	return (can_move[from] >> to) & 1u;
+}
+
+bool order_state_shipped(enum order_state s)
+{
+	return s == ORDER_SHIPPED || s == ORDER_IN_TRANSIT || s == ORDER_OUT_FOR_DELIVERY ||
+	       s == ORDER_DELIVERED || s == ORDER_RETURNED;
+}
+
+/* ---- storage ---- */
+
+static void id_key(struct key *k, const char *tenant, const char *id)
+{
+	key_str(k, tenant);
+	key_str(k, id);
+}
+
+int order_load_no(struct store_txn *txn, uint64_t no, struct order *out)
+{
+	struct key k = KEY_INIT;
+	key_u64(&k, no);
+	json_t *doc;
+	int rc = store_get_json(txn, STORE_ORDERS, k.b, k.n, &doc);
+	if (rc)
+		return rc;
+	out->no = no;
+	out->doc = doc;
+	return 0;
+}
+
+int order_load(struct cmd_ctx *c, const char *tenant, const char *id, struct order *out)
+{
+	struct key k = KEY_INIT;
+	struct store_val v;
+	id_key(&k, tenant, id);
+	int rc = store_get(c->txn, STORE_ORDER_IDS, k.b, k.n, &v);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, WMS_ENOTFOUND, "id", "order '%s' of tenant '%s' is not known",
+		                id, tenant);
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return WMS_EIO;
+	return order_load_no(c->txn, key_get_u64(v.data), out);
+}
+
+int order_save(struct cmd_ctx *c, const struct order *o)
+{
+	struct key k = KEY_INIT;
+	key_u64(&k, o->no);
+	return store_put_json(c->txn, STORE_ORDERS, k.b, k.n, o->doc, 0);
+}
+
+void order_release(struct order *o)
+{
+	if (o == NULL)
+		return;
+	json_decref(o->doc);
+	*o = (struct order)ORDER_INIT;
+}
+
+enum order_state order_state(const struct order *o)
+{
+	return order_state_parse(json_string_value(json_object_get(o->doc, "state")));
+}
+
+const char *order_tenant(const struct order *o)
+{
+	return json_string_value(json_object_get(o->doc, "tenant"));
+}
+
+const char *order_id(const struct order *o)
+{
+	return json_string_value(json_object_get(o->doc, "id"));
+}
+
+const json_t *order_submitted(const struct order *o)
+{
+	return json_object_get(o->doc, "order");
+}
+
+int order_emit(struct cmd_ctx *c, const struct order *o, const char *type, json_t *fields)
+{
+	json_t *ev = json_pack("{s:s, s:s}", "tenant", order_tenant(o), "order", order_id(o));
+	if (ev == NULL) {
+		json_decref(fields);
+		return WMS_ENOMEM;
+	}
+	if (fields) {
+		json_object_update(ev, fields);
+		json_decref(fields);
+	}
+	return ev_emit(c, type, o->no, ev);
+}
+
+int order_move(struct cmd_ctx *c, struct order *o, enum order_state to, json_t *extra)
+{
+	enum order_state from = order_state(o);
+	char at[WMS_TIME_BUFSZ], type[48];
+	if (!order_can_move(from, to)) {
+		json_decref(extra);
+		return cmd_fail(c, WMS_ESTATE, "", "order '%s' is %s; it cannot become %s",
+		                order_id(o), order_state_name(from), order_state_name(to));
+	}
+	json_object_set_new(o->doc, "state", json_string(order_state_name(to)));
+	json_t *ms = json_object_get(o->doc, "milestones");
+	if (ms == NULL) {
+		ms = json_object();
+		json_object_set_new(o->doc, "milestones", ms);
+	}
+	json_object_set_new(ms, order_state_name(to), json_string(wms_time_format(c->now, at)));
+	int rc = order_save(c, o);
+	if (rc) {
+		json_decref(extra);
+		return rc;
+	}
+	json_t *f =
+	    json_pack("{s:s, s:s}", "state", order_state_name(to), "from", order_state_name(from));
+	if (extra) {
+		json_object_update(f, extra);
+		json_decref(extra);
+	}
+	snprintf(type, sizeof(type), "order.%s", order_state_name(to));
+	return order_emit(c, o, type, f);
+}
+
+/* ---- submission ---- */
+
+static bool blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Whether some warehouse offers SERVICE (and, when CARRIER is set, through that carrier). */
+static int service_known(struct cmd_ctx *c, const char *service, const char *carrier, bool *known,
+                         bool *carrier_known)
+{
+	struct store_cursor *cur;
+	struct store_val k, v;
+	*known = false;
+	*carrier_known = false;
+	int rc = store_cursor_open(c->txn, STORE_WAREHOUSES, &cur);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		json_t *wh = json_loadb(v.data, v.len, 0, NULL);
+		size_t i;
+		json_t *cr;
+		json_array_foreach(json_object_get(wh, "carriers"), i, cr)
+		{
+			bool s = strcmp(req_str(cr, "service"), service) == 0;
+			*known |= s;
+			if (carrier && s && strcmp(req_str(cr, "carrier"), carrier) == 0)
+				*carrier_known = true;
+		}
+		json_decref(wh);
+	}
+	store_cursor_close(cur);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+static int validate_order(struct cmd_ctx *c, const json_t *o)
+{
+	const char *tenant = req_str(o, "tenant");
+	json_t *t = NULL;
+	int rc = master_tenant_load(c, tenant, "order.tenant", &t);
+	json_decref(t);
+	if (rc)
+		return rc;
+	const json_t *st = json_object_get(o, "ship_to");
+	static const char *const needed[] = { "name", "address", "postal_code" };
+	for (size_t i = 0; i < 3; i++)
+		if (blank(req_str(st, needed[i])))
+			return cmd_fail(c, WMS_EVALUE, "order.ship_to", "order.ship_to.%s is blank",
+			                needed[i]);
+	const char *cc = req_str(st, "country");
+	if (strlen(cc) != 2 || !isupper((unsigned char)cc[0]) || !isupper((unsigned char)cc[1]))
+		return cmd_fail(
+		    c, WMS_EVALUE, "order.ship_to.country",
+		    "order.ship_to.country '%s' is not an ISO 3166 alpha-2 code (e.g. DE)", cc);
+	if ((json_object_get(st, "lat") == NULL) != (json_object_get(st, "lon") == NULL))
+		return cmd_fail(c, WMS_EMISSING,
+		                json_object_get(st, "lat") ? "order.ship_to.lon"
+		                                           : "order.ship_to.lat",
+		                "order.ship_to needs both lat and lon, or neither");
+	size_t i;
+	json_t *line;
+	json_array_foreach(json_object_get(o, "lines"), i, line)
+	{
+		char field[48];
+		json_t *item;
+		snprintf(field, sizeof(field), "order.lines[%zu].sku", i);
+		rc = master_item_load(c, tenant, req_str(line, "sku"), field, &item);
+		json_decref(item);
+		if (rc) {
+			if (rc == WMS_ESKU)
+				cmd_fail(c, WMS_ESKU, field,
+				         "line %zu: sku '%s' is not in the item master of tenant "
+				         "'%s'",
+				         i + 1, req_str(line, "sku"), tenant);
+			return rc;
+		}
+	}
+	bool known, carrier_known;
+	const char *service = req_str(o, "service"), *carrier = req_str(o, "carrier");
+	if ((rc = service_known(c, service, carrier, &known, &carrier_known)))
+		return rc;
+	if (!known)
+		return cmd_fail(c, WMS_ESERVICE, "order.service",
+		                "order.service '%s' is not offered by any warehouse's carriers",
+		                service);
+	if (carrier && !carrier_known)
+		return cmd_fail(c, WMS_ECARRIER, "order.carrier",
+		                "order.carrier '%s' does not offer service '%s' at any warehouse",
+		                carrier, service);
+	return 0;
+}
+
+int order_submit(struct cmd_ctx *c, json_t **reply)
+{
+	const json_t *o = json_object_get(c->req, "order");
+	const char *tenant = req_str(o, "tenant"), *id = req_str(o, "id");
+	struct order ord = ORDER_INIT;
+	struct key k = KEY_INIT;
+	struct store_val v;
+	char *canon = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+	if (canon == NULL)
+		return WMS_ENOMEM;
+
+	/* A resend of the same order answers what was answered; a different order under the
+	 * same id is a client bug the OMS must hear about. */
+	id_key(&k, tenant, id);
+	rc = store_get(c->txn, STORE_ORDER_IDS, k.b, k.n, &v);
+	if (rc == 0) {
+		if ((rc = order_load_no(c->txn, key_get_u64(v.data), &ord)))
+			goto out;
+		char *prev = json_dumps(order_submitted(&ord), JSON_COMPACT | JSON_SORT_KEYS);
+		bool same = prev && strcmp(prev, canon) == 0;
+		free(prev);
+		if (!same) {
+			rc = cmd_fail(
+			    c, WMS_ECONFLICT, "order.id",
+			    "order '%s' of tenant '%s' was already submitted with different "
+			    "content",
+			    id, tenant);
+			goto out;
+		}
+		*reply = json_incref(json_object_get(ord.doc, "reply"));
+		goto out;
+	}
+	if (rc != WMS_ENOTFOUND)
+		goto out;
+	if ((rc = validate_order(c, o)))
+		goto out;
+
+	if ((rc = store_counter_next(c->txn, "order_no", &ord.no)))
+		goto out;
+	char at[WMS_TIME_BUFSZ];
+	ord.doc = json_pack("{s:I, s:s, s:s, s:s, s:O, s:{s:s}}", "no", (json_int_t)ord.no,
+	                    "tenant", tenant, "id", id, "state", "received", "order", o,
+	                    "milestones", "received", wms_time_format(c->now, at));
+	if (ord.doc == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	struct key nk = KEY_INIT;
+	key_u64(&nk, ord.no);
+	/* Internal numbers only grow: the order document is an append. */
+	if ((rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
+	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE)))
+		goto out;
+	json_t *ev = json_pack(
+	    "{s:s, s:O, s:O, s:O, s:O}", "state", "received", "lines", json_object_get(o, "lines"),
+	    "service", json_object_get(o, "service"), "promised_by",
+	    json_object_get(o, "promised_by"), "ship_to", json_object_get(o, "ship_to"));
+	if ((rc = order_emit(c, &ord, "order.received", ev)))
+		goto out;
+
+	json_t *body =
+	    json_pack("{s:{s:s, s:s, s:I, s:s}}", "order", "tenant", tenant, "id", id, "no",
+	              (json_int_t)ord.no, "state", order_state_name(order_state(&ord)));
+	json_object_set(ord.doc, "reply", body);
+	if ((rc = order_save(c, &ord))) {
+		json_decref(body);
+		goto out;
+	}
+	*reply = body;
+out:
+	free(canon);
+	order_release(&ord);
+	return rc;
+}
+
+int order_get(struct cmd_ctx *c, json_t **reply)
+{
+	struct order o = ORDER_INIT;
+	json_t *timeline;
+	int rc = order_load(c, req_str(c->req, "tenant"), req_str(c->req, "id"), &o);
+	if (rc)
+		return rc;
+	if ((rc = ev_order_timeline(c->txn, o.no, &timeline))) {
+		order_release(&o);
+		return rc;
+	}
+	/* The order as the client knows it, then what the engine knows about it. */
+	json_t *out = json_deep_copy(order_submitted(&o));
+	const char *key;
+	json_t *val;
+	json_object_foreach(o.doc, key, val)
+	{
+		if (strcmp(key, "order") == 0 || strcmp(key, "reply") == 0)
+			continue;
+		json_object_set(out, key, val);
+	}
+	json_object_set_new(out, "timeline", timeline);
+	*reply = json_pack("{s:o}", "order", out);
+	order_release(&o);
+	return *reply ? 0 : WMS_ENOMEM;
+}
+
+int order_cancel(struct cmd_ctx *c, json_t **reply)
+{
+	struct order o = ORDER_INIT;
+	const char *reason = req_str(c->req, "reason");
+	int rc = order_load(c, req_str(c->req, "tenant"), req_str(c->req, "id"), &o);
+	if (rc)
+		return rc;
+	enum order_state s = order_state(&o);
+	bool changed = false;
+	if (s == ORDER_CANCELLED) {
+		/* Cancelling twice is the same request resent: nothing more to do. */
+	} else if (order_state_shipped(s)) {
+		rc = cmd_fail(c, WMS_ESTATE, "id",
+		              "order '%s' is %s; it has left the warehouse and cannot be cancelled",
+		              order_id(&o), order_state_name(s));
+	} else {
+		changed = true;
+		rc = order_move(c, &o, ORDER_CANCELLED,
+		                reason ? json_pack("{s:s}", "reason", reason) : NULL);
+	}
+	if (rc == 0)
+		*reply = json_pack("{s:{s:s, s:s, s:s}, s:b}", "order", "tenant", order_tenant(&o),
+		                   "id", order_id(&o), "state", "cancelled", "changed", changed);
+	order_release(&o);
+	return rc;
+}

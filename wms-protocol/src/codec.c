@@ -1,0 +1,128 @@
+/* codec.c - envelope parsing and reply building (see wms/codec.h). */
+#include "wms/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Envelope fields every op accepts in addition to its schema. */
+static const char *const envelope_fields[] = { "op", "req_id", "idem_key", NULL };
+
+static size_t trim_tail(const char *p, size_t len)
+{
+	/* One terminating NUL from C clients, then any whitespace from shells. */
+	if (len > 0 && p[len - 1] == '\0')
+		len--;
+	while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' ' ||
+	                   p[len - 1] == '\t'))
+		len--;
+	return len;
+}
+
+int wms_request_parse(const void *buf, size_t len, struct wms_request *req, struct wms_error *err)
+{
+	*req = (struct wms_request)WMS_REQUEST_INIT;
+	if (len > WMS_MAX_MESSAGE)
+		return wms_error_set(err, WMS_ETOOLARGE, "",
+		                     "message is %zu bytes; the limit is %d bytes", len,
+		                     WMS_MAX_MESSAGE);
+	len = trim_tail(buf, len);
+	if (len == 0)
+		return wms_error_set(err, WMS_EBADREQ, "", "empty message: send one JSON object");
+
+	json_error_t jerr;
+	/* JSON_REJECT_DUPLICATES: {"qty":1,"qty":1000} must not mean whichever came last. */
+	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->root == NULL)
+		return wms_error_set(err, WMS_EBADJSON, "",
+		                     "not valid JSON at line %d column %d (byte %d): %s", jerr.line,
+		                     jerr.column, jerr.position, jerr.text);
+	if (!json_is_object(req->root))
+		return wms_error_set(err, WMS_EBADREQ, "",
+		                     "a request must be a JSON object with an \"op\" field");
+
+	json_t *rid = json_object_get(req->root, "req_id");
+	if (rid) {
+		if (!json_is_string(rid))
+			return wms_error_set(err, WMS_ETYPE, "req_id", "req_id must be a string");
+		if (json_string_length(rid) > WMS_REQ_ID_MAX)
+			return wms_error_set(err, WMS_ETOOLONG, "req_id",
+			                     "req_id is %zu bytes long; at most %d",
+			                     json_string_length(rid), WMS_REQ_ID_MAX);
+		req->req_id = json_string_value(rid);
+	}
+	json_t *op = json_object_get(req->root, "op");
+	if (op == NULL)
+		return wms_error_set(err, WMS_EMISSING, "op", "missing field 'op'");
+	if (!json_is_string(op))
+		return wms_error_set(err, WMS_ETYPE, "op", "op must be a string");
+	req->op = wms_op_find(json_string_value(op));
+	if (req->op == NULL)
+		return wms_error_set(err, WMS_EUNKNOWNOP, "op", "unknown op '%.64s'",
+		                     json_string_value(op));
+
+	json_t *ik = json_object_get(req->root, "idem_key");
+	if (ik) {
+		if (!json_is_string(ik))
+			return wms_error_set(err, WMS_ETYPE, "idem_key",
+			                     "idem_key must be a string");
+		if (!wms_id_valid(json_string_value(ik), WMS_IDEM_KEY_MAX))
+			return wms_error_set(err, WMS_EVALUE, "idem_key",
+			                     "idem_key must be 1-%d visible ASCII characters",
+			                     WMS_IDEM_KEY_MAX);
+		req->idem_key = json_string_value(ik);
+	}
+	return wms_schema_check(req->op->schema, req->root, "", envelope_fields, err);
+}
+
+void wms_request_release(struct wms_request *req)
+{
+	if (req == NULL)
+		return;
+	json_decref(req->root);
+	*req = (struct wms_request)WMS_REQUEST_INIT;
+}
+
+json_t *wms_reply_error_json(const char *req_id, const struct wms_error *err)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", wms_errname(err->code), "message",
+	                      err->message[0] ? err->message : wms_strerror(err->code));
+	if (e && err->field[0])
+		json_object_set_new(e, "field", json_string(err->field));
+	json_t *r = json_object();
+	if (r == NULL || e == NULL) {
+		json_decref(e);
+		json_decref(r);
+		return NULL;
+	}
+	json_object_set_new(r, "ok", json_false());
+	if (req_id)
+		json_object_set_new(r, "req_id", json_string(req_id));
+	json_object_set_new(r, "error", e);
+	return r;
+}
+
+char *wms_reply_error_text(const char *req_id, const struct wms_error *err, size_t *len)
+{
+	json_t *r = wms_reply_error_json(req_id, err);
+	if (r == NULL)
+		return NULL;
+	char *s = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	if (s && len)
+		*len = strlen(s);
+	return s;
+}
+
+int wms_reply_status(const json_t *reply, struct wms_error *err)
+{
+	if (json_is_true(json_object_get(reply, "ok")))
+		return 0;
+	json_t *e = json_object_get(reply, "error");
+	const char *code = json_string_value(json_object_get(e, "code"));
+	int c = wms_errcode(code);
+	if (c == 0)
+		c = WMS_EINTERNAL;
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	return wms_error_set(err, c, field, "%s", msg ? msg : wms_strerror(c));
+}

@@ -1,0 +1,180 @@
+/*
+ * ops.c - the op table of protocol version 1 and the request schemas.
+ *
+ * Bounds here are the protocol's limits and PROTOCOL.md quotes them; change both together.
+ */
+#include "wms/ops.h"
+
+#include <string.h>
+
+#define REQ WMS_F_REQUIRED
+#define OPT 0
+#define F_ID(n, fl)                                                                                \
+	{                                                                                          \
+		.name = n, .type = WMS_T_ID, .flags = fl                                           \
+	}
+#define F_STR(n, fl, mx)                                                                           \
+	{                                                                                          \
+		.name = n, .type = WMS_T_STRING, .flags = fl, .max = mx                            \
+	}
+#define F_INT(n, fl, lo, hi)                                                                       \
+	{                                                                                          \
+		.name = n, .type = WMS_T_INT, .flags = fl, .min = lo, .max = hi                    \
+	}
+#define F_NUM(n, fl, lo, hi)                                                                       \
+	{                                                                                          \
+		.name = n, .type = WMS_T_NUMBER, .flags = fl, .min = lo, .max = hi                 \
+	}
+#define F_BOOL(n, fl)                                                                              \
+	{                                                                                          \
+		.name = n, .type = WMS_T_BOOL, .flags = fl                                         \
+	}
+#define F_TIME(n, fl)                                                                              \
+	{                                                                                          \
+		.name = n, .type = WMS_T_TIME, .flags = fl                                         \
+	}
+#define F_DATE(n, fl)                                                                              \
+	{                                                                                          \
+		.name = n, .type = WMS_T_DATE, .flags = fl                                         \
+	}
+#define F_ENUM(n, fl, vals)                                                                        \
+	{                                                                                          \
+		.name = n, .type = WMS_T_ENUM, .flags = fl, .values = vals                         \
+	}
+#define F_OBJ(n, fl, sch)                                                                          \
+	{                                                                                          \
+		.name = n, .type = WMS_T_OBJECT, .flags = fl, .schema = &sch                       \
+	}
+#define F_OBJS(n, fl, lo, hi, sch)                                                                 \
+	{                                                                                          \
+		.name = n, .type = WMS_T_ARRAY, .flags = fl, .min = lo, .max = hi,                 \
+		.elem = WMS_T_OBJECT, .schema = &sch                                               \
+	}
+#define F_IDS(n, fl, lo, hi)                                                                       \
+	{                                                                                          \
+		.name = n, .type = WMS_T_ARRAY, .flags = fl, .min = lo, .max = hi,                 \
+		.elem = WMS_T_ID                                                                   \
+	}
+#define F_END                                                                                      \
+	{                                                                                          \
+		NULL                                                                               \
+	}
+#define SCHEMA(var, nm, ...)                                                                       \
+	static const struct wms_field var##_fields[] = { __VA_ARGS__, F_END };                     \
+	static const struct wms_schema var = { nm, var##_fields }
+
+/* Coordinates: WGS84 degrees. */
+#define F_LAT(fl) F_NUM("lat", fl, -90, 90)
+#define F_LON(fl) F_NUM("lon", fl, -180, 180)
+
+static const struct wms_field empty_fields[] = { F_END };
+
+/* ---- engine ---- */
+static const struct wms_schema s_ping = { "ping", empty_fields };
+SCHEMA(s_clock_set, "clock.set", F_TIME("at", REQ));
+SCHEMA(s_clock_advance, "clock.advance", F_NUM("seconds", REQ, 0, 3.2e8));
+SCHEMA(s_events_read, "events.read", F_INT("after", OPT, 0, 9.0e15), F_INT("limit", OPT, 1, 10000),
+       F_STR("prefix", OPT, 64));
+
+/* ---- master data ---- */
+SCHEMA(s_tenant, "tenant", F_ID("id", REQ), F_STR("name", REQ, 200), F_BOOL("allow_split", OPT));
+SCHEMA(s_tenant_put, "tenant.put", F_OBJ("tenant", REQ, s_tenant));
+SCHEMA(s_tenant_get, "tenant.get", F_ID("id", REQ));
+
+SCHEMA(s_geo, "location", F_LAT(REQ), F_LON(REQ));
+SCHEMA(s_depot, "depot", F_INT("aisle", REQ, 1, 200), F_NUM("offset", OPT, 0, 1000),
+       F_NUM("shift", OPT, -1000, 1000));
+SCHEMA(s_layout, "layout", F_INT("aisles", REQ, 1, 200), F_INT("blocks", OPT, 1, 8),
+       F_INT("slots_per_side", REQ, 1, 500), F_NUM("slot_length", REQ, 0.01, 100),
+       F_NUM("aisle_spacing", REQ, 0.01, 100), F_NUM("end_gap", OPT, 0, 100),
+       F_INT("levels", OPT, 1, 20), F_OBJ("depot", OPT, s_depot));
+static const char *const weekdays[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
+SCHEMA(s_carrier, "carrier", F_ID("carrier", REQ), F_ID("service", REQ), F_STR("cutoff", REQ, 5),
+       F_INT("transit_days", REQ, 0, 60), F_NUM("cost", REQ, 0, 1.0e6),
+       { .name = "days",
+         .type = WMS_T_ARRAY,
+         .min = 1,
+         .max = 7,
+         .elem = WMS_T_ENUM,
+         .values = weekdays });
+SCHEMA(s_warehouse, "warehouse", F_ID("id", REQ), F_STR("name", REQ, 200),
+       F_STR("timezone", OPT, 64), F_OBJ("location", REQ, s_geo), F_OBJ("layout", REQ, s_layout),
+       F_OBJS("carriers", REQ, 1, 64, s_carrier), F_IDS("pack_stations", OPT, 0, 256));
+SCHEMA(s_warehouse_put, "warehouse.put", F_OBJ("warehouse", REQ, s_warehouse));
+SCHEMA(s_warehouse_get, "warehouse.get", F_ID("id", REQ));
+
+SCHEMA(s_gtin_entry, "gtin", F_STR("gtin", REQ, 14), F_INT("qty", OPT, 1, 100000));
+SCHEMA(s_dims, "dims_mm", F_INT("l", REQ, 1, 10000), F_INT("w", REQ, 1, 10000),
+       F_INT("h", REQ, 1, 10000));
+SCHEMA(s_item, "item", F_ID("tenant", REQ), F_ID("sku", REQ), F_STR("description", OPT, 200),
+       { .name = "gtins",
+         .type = WMS_T_ARRAY,
+         .flags = WMS_F_SHORTHAND,
+         .min = 0,
+         .max = 16,
+         .elem = WMS_T_OBJECT,
+         .schema = &s_gtin_entry },
+       F_INT("weight_g", REQ, 0, 1000000), F_OBJ("dims_mm", OPT, s_dims),
+       F_BOOL("lot_tracked", OPT), F_BOOL("serial_tracked", OPT));
+SCHEMA(s_item_put, "item.put", F_OBJ("item", REQ, s_item));
+SCHEMA(s_item_get, "item.get", F_ID("tenant", REQ), F_ID("sku", REQ));
+
+SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+       F_ID("tenant", REQ), F_ID("sku", REQ), F_INT("qty", REQ, 1, 1000000), F_ID("lot", OPT),
+       F_DATE("expiry", OPT));
+SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+       F_ID("tenant", REQ), F_ID("sku", REQ), F_ID("lot", OPT), F_INT("qty", OPT, 0, 1000000),
+       F_INT("delta", OPT, -1000000, 1000000), F_STR("reason", OPT, 200));
+SCHEMA(s_stock_get, "stock.get", F_ID("tenant", REQ), F_ID("sku", OPT), F_ID("warehouse", OPT),
+       F_STR("location", OPT, 32));
+
+/* ---- orders ---- */
+SCHEMA(s_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000), F_ID("line", OPT));
+SCHEMA(s_ship_to, "ship_to", F_STR("name", REQ, 200), F_STR("address", REQ, 500),
+       F_STR("city", OPT, 100), F_STR("region", OPT, 100), F_STR("postal_code", REQ, 20),
+       F_STR("country", REQ, 2), F_LAT(OPT), F_LON(OPT), F_STR("email", OPT, 254),
+       F_STR("phone", OPT, 32));
+SCHEMA(s_order, "order", F_ID("tenant", REQ), F_ID("id", REQ),
+       F_OBJS("lines", REQ, 1, 1000, s_line), F_OBJ("ship_to", REQ, s_ship_to),
+       F_ID("service", REQ), F_TIME("promised_by", REQ), F_STR("gift_message", OPT, 500),
+       F_IDS("inserts", OPT, 0, 16), F_INT("priority", OPT, 0, 9), F_BOOL("allow_split", OPT),
+       F_ID("carrier", OPT), F_TIME("placed_at", OPT));
+SCHEMA(s_order_submit, "order.submit", F_OBJ("order", REQ, s_order));
+SCHEMA(s_order_ref, "order.get", F_ID("tenant", REQ), F_ID("id", REQ));
+SCHEMA(s_order_cancel, "order.cancel", F_ID("tenant", REQ), F_ID("id", REQ),
+       F_STR("reason", OPT, 200));
+
+#define R WMS_OP_READ
+#define W WMS_OP_WRITE
+static const struct wms_op_spec op_table[] = {
+	{ "ping", R, &s_ping },
+	{ "clock.set", W, &s_clock_set },
+	{ "clock.advance", W, &s_clock_advance },
+	{ "events.read", R, &s_events_read },
+	{ "tenant.put", W, &s_tenant_put },
+	{ "tenant.get", R, &s_tenant_get },
+	{ "warehouse.put", W, &s_warehouse_put },
+	{ "warehouse.get", R, &s_warehouse_get },
+	{ "item.put", W, &s_item_put },
+	{ "item.get", R, &s_item_get },
+	{ "stock.receive", W, &s_stock_receive },
+	{ "stock.adjust", W, &s_stock_adjust },
+	{ "stock.get", R, &s_stock_get },
+	{ "order.submit", W, &s_order_submit },
+	{ "order.get", R, &s_order_ref },
+	{ "order.cancel", W, &s_order_cancel },
+};
+
+const struct wms_op_spec *wms_op_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
+		if (strcmp(op_table[i].name, name) == 0)
+			return &op_table[i];
+	return NULL;
+}
+
+const struct wms_op_spec *wms_ops(size_t *n)
+{
+	*n = sizeof(op_table) / sizeof(op_table[0]);
+	return op_table;
+}

@@ -1,0 +1,306 @@
+/* schema.c - the strict validator (see wms/schema.h). */
+#include "wms/schema.h"
+
+#include "wms/time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Paths deeper than this are cut; schemas nest at most a few levels. */
+#define PATH_MAX_LEN 128
+
+static const char *type_name(enum wms_type t)
+{
+	switch (t) {
+	case WMS_T_STRING:
+	case WMS_T_ID:
+	case WMS_T_ENUM:
+		return "a string";
+	case WMS_T_TIME:
+		return "an RFC 3339 timestamp string";
+	case WMS_T_DATE:
+		return "a YYYY-MM-DD date string";
+	case WMS_T_INT:
+		return "an integer";
+	case WMS_T_NUMBER:
+		return "a number";
+	case WMS_T_BOOL:
+		return "true or false";
+	case WMS_T_OBJECT:
+		return "an object";
+	case WMS_T_ARRAY:
+		return "an array";
+	case WMS_T_ANY:
+		return "a value";
+	}
+	return "a value";
+}
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "a value";
+}
+
+/* Copies at most 40 bytes of S into BUF for a message, never splitting a UTF-8 sequence. */
+static const char *excerpt(const char *s, char buf[48])
+{
+	size_t n = strlen(s);
+	if (n <= 40) {
+		snprintf(buf, 48, "%s", s);
+		return buf;
+	}
+	size_t cut = 40;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	snprintf(buf, 48, "%.*s...", (int)cut, s);
+	return buf;
+}
+
+bool wms_id_valid(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7E)
+			return false;
+	return n >= 1 && n <= max;
+}
+
+static void join(char *out, const char *prefix, const char *name)
+{
+	if (prefix[0])
+		snprintf(out, PATH_MAX_LEN, "%s.%s", prefix, name);
+	else
+		snprintf(out, PATH_MAX_LEN, "%s", name);
+}
+
+static int check_value(const struct wms_field *f, enum wms_type type, double min, double max,
+                       const json_t *v, const char *path, struct wms_error *err);
+
+static int check_string(enum wms_type type, double min, double max, const json_t *v,
+                        const char *path, struct wms_error *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	char ex[48];
+	if (type == WMS_T_ID) {
+		size_t lim = max > 0 ? (size_t)max : WMS_ID_MAX;
+		if (n > lim)
+			return wms_error_set(err, WMS_ETOOLONG, path,
+			                     "%s '%s' is %zu bytes long; at most %zu", path,
+			                     excerpt(s, ex), n, lim);
+		if (n != strlen(s) || !wms_id_valid(s, lim))
+			return wms_error_set(
+			    err, WMS_EVALUE, path,
+			    "%s '%s' is not a valid id: ids are 1-%zu visible ASCII "
+			    "characters, no spaces",
+			    path, excerpt(s, ex), lim);
+		return 0;
+	}
+	size_t lim = max > 0 ? (size_t)max : WMS_STRING_MAX;
+	if (n > lim)
+		return wms_error_set(err, WMS_ETOOLONG, path, "%s is %zu bytes long; at most %zu",
+		                     path, n, lim);
+	if (min > 0 && n < (size_t)min)
+		return wms_error_set(err, WMS_EVALUE, path,
+		                     "%s '%s' is too short; at least %zu bytes", path,
+		                     excerpt(s, ex), (size_t)min);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* Tabs and newlines belong in free text (gift messages); other controls do not. */
+		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F)
+			return wms_error_set(err, WMS_EVALUE, path,
+			                     "%s contains control character 0x%02X at byte %zu",
+			                     path, c, i);
+	}
+	return 0;
+}
+
+static int check_array(const struct wms_field *f, const json_t *v, const char *path,
+                       struct wms_error *err)
+{
+	size_t n = json_array_size(v);
+	size_t lo = (size_t)f->min, hi = f->max > 0 ? (size_t)f->max : 1000;
+	if (n < lo || n > hi)
+		return wms_error_set(err, WMS_ERANGE, path,
+		                     "%s has %zu elements; must have %zu to %zu", path, n, lo, hi);
+	for (size_t i = 0; i < n; i++) {
+		char p[PATH_MAX_LEN];
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		const json_t *e = json_array_get(v, i);
+		int rc;
+		if (f->elem == WMS_T_OBJECT && json_is_string(e) && (f->flags & WMS_F_SHORTHAND)) {
+			/* "X" stands for {first-field: "X"}: check it as that field. */
+			const struct wms_field *first = &f->schema->fields[0];
+			rc = check_value(first, first->type, first->min, first->max, e, p, err);
+		} else {
+			rc = check_value(f, f->elem, f->emin, f->emax, e, p, err);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_value(const struct wms_field *f, enum wms_type type, double min, double max,
+                       const json_t *v, const char *path, struct wms_error *err)
+{
+	char ex[48];
+	switch (type) {
+	case WMS_T_STRING:
+	case WMS_T_ID:
+		if (!json_is_string(v))
+			break;
+		return check_string(type, min, max, v, path, err);
+	case WMS_T_ENUM: {
+		if (!json_is_string(v))
+			break;
+		const char *s = json_string_value(v);
+		for (const char *const *e = f->values; e && *e; e++)
+			if (strcmp(*e, s) == 0)
+				return 0;
+		char list[160] = "";
+		size_t used = 0;
+		for (const char *const *e = f->values; e && *e && used < sizeof(list) - 1; e++)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+			                         used ? ", " : "", *e);
+		return wms_error_set(err, WMS_EVALUE, path, "%s '%s' is not one of: %s", path,
+		                     excerpt(s, ex), list);
+	}
+	case WMS_T_TIME: {
+		if (!json_is_string(v))
+			break;
+		int64_t ms;
+		if (wms_time_parse(json_string_value(v), &ms))
+			return wms_error_set(err, WMS_ETIME, path,
+			                     "%s '%s' is not an RFC 3339 timestamp "
+			                     "(e.g. 2026-11-23T15:04:05Z)",
+			                     path, excerpt(json_string_value(v), ex));
+		return 0;
+	}
+	case WMS_T_DATE: {
+		if (!json_is_string(v))
+			break;
+		const char *s = json_string_value(v);
+		int y, m, d;
+		char tail;
+		if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+		    s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1 ||
+		    d > (int)wms_days_in_month(y, (unsigned)m))
+			return wms_error_set(err, WMS_ETIME, path,
+			                     "%s '%s' is not a YYYY-MM-DD date", path,
+			                     excerpt(s, ex));
+		return 0;
+	}
+	case WMS_T_INT: {
+		if (!json_is_integer(v))
+			break;
+		json_int_t x = json_integer_value(v);
+		if ((min != 0 || max != 0) && ((double)x < min || (double)x > max))
+			return wms_error_set(err, WMS_ERANGE, path,
+			                     "%s is %lld; must be %.0f to %.0f", path, (long long)x,
+			                     min, max);
+		return 0;
+	}
+	case WMS_T_NUMBER: {
+		if (!json_is_number(v))
+			break;
+		double x = json_number_value(v);
+		if (!isfinite(x) || ((min != 0 || max != 0) && (x < min || x > max)))
+			return wms_error_set(err, WMS_ERANGE, path, "%s is %g; must be %g to %g",
+			                     path, x, min, max);
+		return 0;
+	}
+	case WMS_T_BOOL:
+		if (!json_is_boolean(v))
+			break;
+		return 0;
+	case WMS_T_OBJECT:
+		if (!json_is_object(v))
+			break;
+		return wms_schema_check(f->schema, v, path, NULL, err);
+	case WMS_T_ARRAY:
+		if (!json_is_array(v))
+			break;
+		return check_array(f, v, path, err);
+	case WMS_T_ANY: {
+		size_t lim = max > 0 ? (size_t)max : 4096;
+		size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
+		if (n > lim)
+			return wms_error_set(err, WMS_ETOOLONG, path,
+			                     "%s is %zu bytes encoded; at most %zu", path, n, lim);
+		return 0;
+	}
+	}
+	if (json_is_string(v))
+		return wms_error_set(err, WMS_ETYPE, path, "%s must be %s, got a string '%s'", path,
+		                     type_name(type), excerpt(json_string_value(v), ex));
+	return wms_error_set(err, WMS_ETYPE, path, "%s must be %s, got %s", path, type_name(type),
+	                     json_kind(v));
+}
+
+static bool skipped(const char *const *skip, const char *key)
+{
+	for (; skip && *skip; skip++)
+		if (strcmp(*skip, key) == 0)
+			return true;
+	return false;
+}
+
+int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const char *prefix,
+                     const char *const *skip, struct wms_error *err)
+{
+	char path[PATH_MAX_LEN];
+	if (!json_is_object(obj))
+		return wms_error_set(err, WMS_ETYPE, prefix, "%s must be an object, got %s",
+		                     prefix[0] ? prefix : "request", json_kind(obj));
+	/* Unknown fields first: a misspelt optional field must not pass silently. */
+	const char *key;
+	const json_t *val;
+	json_object_foreach((json_t *)obj, key, val)
+	{
+		if (skipped(skip, key))
+			continue;
+		const struct wms_field *f = schema->fields;
+		while (f->name && strcmp(f->name, key) != 0)
+			f++;
+		if (f->name == NULL) {
+			char ex[48];
+			join(path, prefix, excerpt(key, ex));
+			return wms_error_set(err, WMS_EUNKNOWNFIELD, path,
+			                     "unknown field '%s' in %s", path,
+			                     prefix[0] ? prefix : schema->name);
+		}
+	}
+	for (const struct wms_field *f = schema->fields; f->name; f++) {
+		join(path, prefix, f->name);
+		const json_t *v = json_object_get(obj, f->name);
+		if (v == NULL || (json_is_null(v) && (f->flags & WMS_F_NULLABLE))) {
+			if (f->flags & WMS_F_REQUIRED)
+				return wms_error_set(err, WMS_EMISSING, path, "missing field '%s'",
+				                     path);
+			continue;
+		}
+		int rc = check_value(f, f->type, f->min, f->max, v, path, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
