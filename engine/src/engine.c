@@ -204,6 +204,9 @@ static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *
 	char *canon = NULL;
 	size_t ev_mark = e->evs.n;
 	uint64_t seq_mark = e->next_seq;
+	/* A command retried after its batch failed to commit is answered afresh. */
+	free(w->reply);
+	w->reply = NULL;
 	int rc = store_nested_begin(top, &child);
 	if (rc)
 		return rc == WMS_EMAPFULL ? rc : (fail_cmd(w, rc, NULL), 0);
@@ -356,7 +359,7 @@ static void *writer_main(void *arg)
 	size_t batch_max = e->cfg.batch_max;
 	for (;;) {
 		pthread_mutex_lock(&e->mu);
-		while (e->head == NULL && !e->stopping) {
+		while ((e->head == NULL || e->paused) && !e->stopping) {
 			if (e->clock.sim) {
 				pthread_cond_wait(&e->cv, &e->mu);
 				continue;
@@ -378,7 +381,8 @@ static void *writer_main(void *arg)
 		}
 		struct wcmd *list = e->head, *last = NULL;
 		size_t n = 0;
-		for (struct wcmd *w = e->head; w && n < batch_max; w = w->next, n++)
+		bool hold = e->paused && !e->stopping;
+		for (struct wcmd *w = e->head; w && n < batch_max && !hold; w = w->next, n++)
 			last = w;
 		if (last) {
 			e->head = last->next;
@@ -629,6 +633,14 @@ void wms_engine_close(struct wms_engine *e)
 	sem_destroy(&e->stop_sem);
 	free(e->data_dir);
 	free(e);
+}
+
+void engine_pause_writer(struct wms_engine *e, bool paused)
+{
+	pthread_mutex_lock(&e->mu);
+	e->paused = paused;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
 }
 
 void wms_engine_request_stop(struct wms_engine *e)

@@ -35,6 +35,7 @@ struct wms_engine {
 	struct wcmd *head, *tail; /* (lock) the command queue */
 	size_t queued;            /* (lock) */
 	bool stopping;            /* (lock) no new commands; the writer drains and exits */
+	bool paused;              /* (lock) tests hold the writer to fill the queue */
 
 	uint64_t next_seq;              /* (writer) next event seq to assign */
 	_Atomic uint64_t committed_seq; /* (atomic) last seq known durable */
@@ -48,6 +49,9 @@ struct wms_engine {
 	/* Counters for ping/status; (atomic). */
 	_Atomic uint64_t n_commits, n_commands;
 };
+
+/* Holds (true) or releases the writer: queued commands wait. For tests of back-pressure. */
+void engine_pause_writer(struct wms_engine *e, bool paused);
 
 /* Publishes committed events (server.c); a no-op without an events socket. */
 void server_publish(struct server *s, const struct ev_staged *ev);

@@ -34,10 +34,11 @@ enum wms_type {
 };
 
 /* Field flags. */
-#define WMS_F_REQUIRED  0x1
-#define WMS_F_NULLABLE  0x2 /* null is accepted and means "absent" */
-#define WMS_F_SHORTHAND 0x4 /* ARRAY of OBJECT: a bare string element stands for {first field: s}  \
-	                     */
+#define WMS_F_REQUIRED 0x1
+#define WMS_F_NULLABLE 0x2 /* null is accepted and means "absent" */
+#define WMS_F_SHORTHAND                                                                            \
+	0x4 /* ARRAY of OBJECT: a bare string element stands for {first field: s}                  \
+	     */
 
 struct wms_schema;
 
