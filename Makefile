@@ -101,7 +101,7 @@ $(BUILD)/tests/%: tests/%.c $(call obj,$(SUPPORT_SRC)) $(LIBS)
 $(BUILD)/bench/%: benchmarks/%.c $(call obj,$(SUPPORT_SRC)) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/support -Iengine/src $(CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(call obj,$(SUPPORT_SRC)) $(LIBS) $(LDLIBS)
+		$(call obj,$(SUPPORT_SRC)) $(LIBS) -lcmocka $(LDLIBS)
 
 run: $(BUILD)/.deps-ok $(PROGRAMS)
 	@mkdir -p var
