@@ -357,6 +357,33 @@ static void seed(nng_socket s)
 	}
 }
 
+/* The writer's own account since the previous call: what bounds the engine. */
+static void print_writer(nng_socket s, int level)
+{
+	static double commits0, cmds0, exec0, commit0;
+	char *reply = NULL;
+	if (call(s, "{\"op\":\"ping\"}", &reply) != 0)
+		return;
+	json_t *r = json_loads(reply, 0, NULL);
+	free(reply);
+	json_t *w = json_object_get(r, "writer");
+	double commits = json_number_value(json_object_get(w, "commits"));
+	double cmds = json_number_value(json_object_get(w, "commands"));
+	double exec = json_number_value(json_object_get(w, "exec_us_per_command")) * cmds;
+	double commit = json_number_value(json_object_get(w, "commit_us")) * commits;
+	double dc = commits - commits0, dn = cmds - cmds0;
+	if (dc > 0 && dn > 0)
+		printf("engine_writer_%d: %.1f commands per commit, %.1f us handler time per "
+		       "command, %.0f us per durable commit, writer busy %.0f%%\n",
+		       level, dn / dc, (exec - exec0) / dn, (commit - commit0) / dc,
+		       ((exec - exec0) + (commit - commit0)) / (step_seconds * 1e6) * 100);
+	commits0 = commits;
+	cmds0 = cmds;
+	exec0 = exec;
+	commit0 = commit;
+	json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -449,6 +476,7 @@ int main(int argc, char **argv)
 		    " = %.2fx raw nng at %d, %.2fx raw LMDB commits\n",
 		    levels[i], r.rate, r.p50_ms, r.p99_ms, (unsigned long long)r.errors,
 		    r.rate / raw[i], levels[i], r.rate / commits);
+		print_writer(s, levels[i]);
 		fflush(stdout);
 	}
 

@@ -10,6 +10,7 @@
 
 #include "dispatch.h"
 #include "keys.h"
+#include "master.h"
 #include "server.h"
 #include "store.h"
 #include "wms/codec.h"
@@ -36,6 +37,13 @@ struct wcmd {
 	size_t reply_len;
 	struct wcmd *next;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* ---- replies ---- */
 
@@ -279,16 +287,21 @@ static void process_batch(struct wms_engine *e, struct wcmd *list)
 		struct wcmd *w;
 		bool full = false;
 		size_t ran = 0;
+		uint64_t t0 = mono_ns();
 		for (w = pending; w; w = w->next, ran++)
 			if (exec_write(e, top, w) == WMS_EMAPFULL) {
 				full = true;
 				break;
 			}
+		uint64_t t1 = mono_ns();
 		rc = ran ? store_commit(top) : (store_abort(top), 0);
+		atomic_fetch_add(&e->ns_exec, t1 - t0);
+		atomic_fetch_add(&e->ns_commit, mono_ns() - t1);
 		if (rc) {
 			/* Nothing of this transaction is on disk: undo what the writer staged. */
 			e->next_seq = seq0;
 			ev_batch_truncate(&e->evs, 0);
+			master_cache_drop(e);
 			reload_sim_clock(e);
 			if (rc == WMS_EMAPFULL && store_grow(e->store) == 0)
 				continue; /* retry the same commands with a larger map */
@@ -343,6 +356,7 @@ static void run_tick(struct wms_engine *e)
 	}
 	rc = rc ? (store_abort(top), rc) : store_commit(top);
 	if (rc) {
+		master_cache_drop(e);
 		e->next_seq = seq0;
 		ev_batch_truncate(&e->evs, 0);
 		if (rc == WMS_EMAPFULL)
@@ -626,6 +640,7 @@ void wms_engine_close(struct wms_engine *e)
 	if (e->writer_started)
 		pthread_join(e->writer, NULL);
 	server_close(e->server);
+	master_cache_drop(e);
 	ev_batch_release(&e->evs);
 	store_close(e->store);
 	pthread_mutex_destroy(&e->mu);

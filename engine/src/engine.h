@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "clock.h"
 #include "cmd.h"
 #include "events.h"
@@ -37,7 +39,8 @@ struct wms_engine {
 	bool stopping;            /* (lock) no new commands; the writer drains and exits */
 	bool paused;              /* (lock) tests hold the writer to fill the queue */
 
-	uint64_t next_seq;              /* (writer) next event seq to assign */
+	uint64_t next_seq; /* (writer) next event seq to assign */
+	json_t *wh_cache;  /* (writer) every warehouse document, or NULL: see master.h */
 	_Atomic uint64_t committed_seq; /* (atomic) last seq known durable */
 	struct ev_batch evs;            /* (writer) events staged in the open batch */
 	int64_t last_tick;              /* (writer) wall ms of the last periodic check */
@@ -46,8 +49,10 @@ struct wms_engine {
 	sem_t stop_sem;
 	atomic_bool stop_requested;
 
-	/* Counters for ping/status; (atomic). */
+	/* Counters for ping and the benchmarks; (atomic). Times in nanoseconds. */
 	_Atomic uint64_t n_commits, n_commands;
+	_Atomic uint64_t ns_exec;   /* running handlers, nested transactions included */
+	_Atomic uint64_t ns_commit; /* the durable commits */
 };
 
 /* Holds (true) or releases the writer: queued commands wait. For tests of back-pressure. */

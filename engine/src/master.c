@@ -1,6 +1,7 @@
 /* master.c - tenants, warehouses, items, stock (see master.h). */
 #include "master.h"
 
+#include "engine.h"
 #include "events.h"
 #include "store.h"
 #include "wh.h"
@@ -122,6 +123,53 @@ int master_tenant_get(struct cmd_ctx *c, json_t **reply)
 
 /* ---- warehouses ---- */
 
+void master_cache_drop(struct wms_engine *e)
+{
+	json_decref(e->wh_cache);
+	e->wh_cache = NULL;
+}
+
+static int load_warehouses(struct store_txn *txn, json_t **out)
+{
+	struct store_cursor *cur;
+	struct store_val k, v;
+	json_t *list = json_array();
+	int rc = store_cursor_open(txn, STORE_WAREHOUSES, &cur);
+	if (rc) {
+		json_decref(list);
+		return rc;
+	}
+	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		json_t *wh = json_loadb(v.data, v.len, 0, NULL);
+		if (wh == NULL) {
+			rc = WMS_EIO;
+			break;
+		}
+		json_array_append_new(list, wh);
+	}
+	store_cursor_close(cur);
+	if (rc != WMS_ENOTFOUND) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+int master_warehouses(struct cmd_ctx *c, json_t **list)
+{
+	if (c->evs == NULL) /* a read handler: not on the writer thread */
+		return load_warehouses(c->txn, list);
+	if (c->eng->wh_cache == NULL) {
+		int rc = load_warehouses(c->txn, &c->eng->wh_cache);
+		if (rc)
+			return rc;
+	}
+	*list = json_incref(c->eng->wh_cache);
+	return 0;
+}
+
 int master_warehouse_put(struct cmd_ctx *c, json_t **reply)
 {
 	json_t *w = json_object_get(c->req, "warehouse");
@@ -131,6 +179,7 @@ int master_warehouse_put(struct cmd_ctx *c, json_t **reply)
 	int rc = wh_validate(w, &c->err);
 	if (rc)
 		return rc;
+	master_cache_drop(c->eng);
 	key_str(&k, id);
 	rc = put_doc(c, STORE_WAREHOUSES, &k, w, "warehouse",
 	             json_pack("{s:s, s:O, s:O}", "warehouse", id, "location",

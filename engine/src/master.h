@@ -46,6 +46,15 @@ void master_stock_key(struct key *k, const char *tenant, const char *sku, const 
 int master_stock_change(struct cmd_ctx *c, const struct key *k, long long delta_on_hand,
                         long long delta_reserved, json_t **row);
 
+/*
+ * Every warehouse document, as a JSON array (new reference). The writer keeps them parsed
+ * between commands (orders consult them all the time and they change rarely);
+ * warehouse.put and a failed batch drop that copy. Read handlers load from their transaction.
+ */
+int master_warehouses(struct cmd_ctx *c, json_t **list);
+/* Drops the writer's parsed master data (writer thread). */
+void master_cache_drop(struct wms_engine *e);
+
 /* Resolves a GTIN (any length, normalised to 14 digits) within TENANT to (sku, pack qty).
  * Errors: WMS_ENOTFOUND, WMS_EGTIN (malformed). SKU receives at most 65 bytes. */
 int master_gtin_lookup(struct store_txn *txn, const char *tenant, const char *gtin, char *sku,

@@ -216,29 +216,27 @@ static bool blank(const char *s)
 static int service_known(struct cmd_ctx *c, const char *service, const char *carrier, bool *known,
                          bool *carrier_known)
 {
-	struct store_cursor *cur;
-	struct store_val k, v;
+	json_t *list;
+	size_t i, j;
+	json_t *wh, *cr;
 	*known = false;
 	*carrier_known = false;
-	int rc = store_cursor_open(c->txn, STORE_WAREHOUSES, &cur);
+	int rc = master_warehouses(c, &list);
 	if (rc)
 		return rc;
-	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
-	     rc = store_cursor_next(cur, &k, &v)) {
-		json_t *wh = json_loadb(v.data, v.len, 0, NULL);
-		size_t i;
-		json_t *cr;
-		json_array_foreach(json_object_get(wh, "carriers"), i, cr)
+	json_array_foreach(list, i, wh)
+	{
+		json_array_foreach(json_object_get(wh, "carriers"), j, cr)
 		{
-			bool s = strcmp(req_str(cr, "service"), service) == 0;
-			*known |= s;
-			if (carrier && s && strcmp(req_str(cr, "carrier"), carrier) == 0)
+			if (strcmp(req_str(cr, "service"), service) != 0)
+				continue;
+			*known = true;
+			if (carrier && strcmp(req_str(cr, "carrier"), carrier) == 0)
 				*carrier_known = true;
 		}
-		json_decref(wh);
 	}
-	store_cursor_close(cur);
-	return rc == WMS_ENOTFOUND ? 0 : rc;
+	json_decref(list);
+	return 0;
 }
 
 static int validate_order(struct cmd_ctx *c, const json_t *o)
@@ -305,10 +303,7 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 	struct order ord = ORDER_INIT;
 	struct key k = KEY_INIT;
 	struct store_val v;
-	char *canon = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	int rc;
-	if (canon == NULL)
-		return WMS_ENOMEM;
 
 	/* A resend of the same order answers what was answered; a different order under the
 	 * same id is a client bug the OMS must hear about. */
@@ -317,10 +312,8 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 	if (rc == 0) {
 		if ((rc = order_load_no(c->txn, key_get_u64(v.data), &ord)))
 			goto out;
-		char *prev = json_dumps(order_submitted(&ord), JSON_COMPACT | JSON_SORT_KEYS);
-		bool same = prev && strcmp(prev, canon) == 0;
-		free(prev);
-		if (!same) {
+		/* Same content: equal JSON, whatever the key order of either submission. */
+		if (!json_equal(order_submitted(&ord), o)) {
 			rc = cmd_fail(
 			    c, WMS_ECONFLICT, "order.id",
 			    "order '%s' of tenant '%s' was already submitted with different "
@@ -346,30 +339,33 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 		rc = WMS_ENOMEM;
 		goto out;
 	}
+	/* The reply is part of the document, so that a resend is answered with it: build it
+	 * first and write the document once. */
+	json_t *body = json_pack("{s:{s:s, s:s, s:I, s:s}}", "order", "tenant", tenant, "id", id,
+	                         "no", (json_int_t)ord.no, "state", "received");
+	if (body == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	json_object_set(ord.doc, "reply", body);
 	struct key nk = KEY_INIT;
 	key_u64(&nk, ord.no);
 	/* Internal numbers only grow: the order document is an append. */
 	if ((rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
-	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE)))
+	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE))) {
+		json_decref(body);
 		goto out;
+	}
 	json_t *ev = json_pack(
 	    "{s:s, s:O, s:O, s:O, s:O}", "state", "received", "lines", json_object_get(o, "lines"),
 	    "service", json_object_get(o, "service"), "promised_by",
 	    json_object_get(o, "promised_by"), "ship_to", json_object_get(o, "ship_to"));
-	if ((rc = order_emit(c, &ord, "order.received", ev)))
-		goto out;
-
-	json_t *body =
-	    json_pack("{s:{s:s, s:s, s:I, s:s}}", "order", "tenant", tenant, "id", id, "no",
-	              (json_int_t)ord.no, "state", order_state_name(order_state(&ord)));
-	json_object_set(ord.doc, "reply", body);
-	if ((rc = order_save(c, &ord))) {
+	if ((rc = order_emit(c, &ord, "order.received", ev))) {
 		json_decref(body);
 		goto out;
 	}
 	*reply = body;
 out:
-	free(canon);
 	order_release(&ord);
 	return rc;
 }

@@ -23,9 +23,19 @@ int sys_ping(struct cmd_ctx *c, json_t **reply)
 	int rc = ev_last_seq(c->txn, &last);
 	if (rc)
 		return rc;
-	*reply = json_pack("{s:i, s:s, s:I, s:s, s:b}", "version", WMS_PROTOCOL_VERSION, "engine",
-	                   "wmsd", "last_seq", (json_int_t)last, "time",
-	                   wms_time_format(c->now, now), "sim_clock", c->eng->clock.sim);
+	struct wms_engine *e = c->eng;
+	uint64_t commits = atomic_load(&e->n_commits), cmds = atomic_load(&e->n_commands);
+	double ns_exec = (double)atomic_load(&e->ns_exec),
+	       ns_commit = (double)atomic_load(&e->ns_commit);
+	/* How the writer spends its time: what bounds throughput, at a glance. */
+	json_t *w = json_pack("{s:I, s:I, s:f, s:f, s:f}", "commits", (json_int_t)commits,
+	                      "commands", (json_int_t)cmds, "commands_per_commit",
+	                      commits ? (double)cmds / (double)commits : 0.0, "exec_us_per_command",
+	                      cmds ? ns_exec / 1e3 / (double)cmds : 0.0, "commit_us",
+	                      commits ? ns_commit / 1e3 / (double)commits : 0.0);
+	*reply = json_pack("{s:i, s:s, s:I, s:s, s:b, s:o}", "version", WMS_PROTOCOL_VERSION,
+	                   "engine", "wmsd", "last_seq", (json_int_t)last, "time",
+	                   wms_time_format(c->now, now), "sim_clock", e->clock.sim, "writer", w);
 	return *reply ? 0 : WMS_ENOMEM;
 }
 
