@@ -1,0 +1,244 @@
+/*
+ * The real wmsd over real nng sockets (ipc:// in a temp dir): hostile input gets clear errors
+ * and the engine keeps serving; the stock nngcat client can submit and follow; SIGTERM commits
+ * what was queued.
+ */
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "tengine.h"
+
+#define ORDER_FMT                                                                                  \
+	"{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\",\"lines\":[{"       \
+	"\"sku\":"                                                                                 \
+	"\"SKU-1\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","              \
+	"\"postal_code\":\"10115\",\"country\":\"DE\"},\"service\":\"standard\","                  \
+	"\"promised_by\":\"2026-11-27T23:59:59Z\"}}"
+
+static const char *const seed_reqs[] = {
+	"{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":\"Acme\"}}",
+	"{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W1\",\"name\":\"One\",\"location\":{"
+	"\"lat\":52.5,\"lon\":13.4},\"layout\":{\"aisles\":10,\"slots_per_side\":45,\"slot_"
+	"length\":"
+	"1,\"aisle_spacing\":5},\"carriers\":[{\"carrier\":\"DHL\",\"service\":\"standard\","
+	"\"cutoff\":\"17:00\",\"transit_days\":2,\"cost\":4.5}]}}",
+	"{\"op\":\"item.put\",\"item\":{\"tenant\":\"acme\",\"sku\":\"SKU-1\",\"gtins\":["
+	"\"4006381333931\"],\"weight_g\":100}}",
+	"{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":\"A01-01-1\",\"tenant\":"
+	"\"acme\",\"sku\":\"SKU-1\",\"qty\":100000,\"idem_key\":\"seed\"}",
+};
+
+static int setup(void **state)
+{
+	struct tdaemon *d = calloc(1, sizeof(*d));
+	tdaemon_init(d);
+	d->sim_clock = true;
+	if (tdaemon_start(d) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(seed_reqs) / sizeof(seed_reqs[0]); i++) {
+		json_t *r = tdaemon_call(d, "%s", seed_reqs[i]);
+		if (r == NULL || !json_is_true(json_object_get(r, "ok")))
+			return -1;
+		json_decref(r);
+	}
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tdaemon *d = *state;
+	tdaemon_cleanup(d);
+	free(d);
+	return 0;
+}
+
+/* Sends raw bytes and returns the error code of the reply (NULL when ok). */
+static char *send_raw(struct tdaemon *d, const void *data, size_t len)
+{
+	return tdaemon_call_raw(d->req_url, data, len, 10000);
+}
+
+static void assert_still_serving(struct tdaemon *d)
+{
+	json_t *r = tdaemon_call(d, "{\"op\":\"ping\"}");
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+}
+
+static void assert_reply_code(const char *reply, const char *code)
+{
+	assert_non_null(reply);
+	char want[64];
+	snprintf(want, sizeof(want), "\"code\":\"%s\"", code);
+	if (strstr(reply, want) == NULL)
+		fail_msg("expected %s, got %s", code, reply);
+}
+
+static void test_garbage_and_truncated_json_get_bad_json_and_the_engine_serves_on(void **state)
+{
+	struct tdaemon *d = *state;
+	static const unsigned char junk[] = { 0x00, 0xff, 0x13, 0x37, 'x', '{', 0x80 };
+	char *r = send_raw(d, junk, sizeof(junk));
+	assert_reply_code(r, "bad_json");
+	free(r);
+	const char *trunc = "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"ac";
+	r = send_raw(d, trunc, strlen(trunc));
+	assert_reply_code(r, "bad_json");
+	free(r);
+	assert_still_serving(d);
+}
+
+static void test_wrong_types_and_unknown_ops_are_named(void **state)
+{
+	struct tdaemon *d = *state;
+	json_t *r = tdaemon_call(d, "{\"op\":\"order.get\",\"tenant\":42,\"id\":\"x\",\"req_id\":"
+	                            "\"t1\"}");
+	assert_string_equal(treply_code(r), "wrong_type");
+	assert_string_equal(tget_str(r, "error.field"), "tenant");
+	assert_string_equal(tget_str(r, "req_id"), "t1");
+	json_decref(r);
+	r = tdaemon_call(d, "{\"op\":\"order.teleport\"}");
+	assert_string_equal(treply_code(r), "unknown_op");
+	json_decref(r);
+	assert_still_serving(d);
+}
+
+static void test_oversize_message_is_answered_too_large(void **state)
+{
+	struct tdaemon *d = *state;
+	size_t n = 1536 * 1024;
+	char *big = malloc(n);
+	memset(big, ' ', n);
+	memcpy(big, "{\"op\":\"ping\"}", 13);
+	char *r = send_raw(d, big, n);
+	assert_reply_code(r, "too_large");
+	free(r);
+	free(big);
+	assert_still_serving(d);
+}
+
+static void test_a_frame_beyond_the_transport_cap_is_dropped_not_buffered(void **state)
+{
+	struct tdaemon *d = *state;
+	size_t n = 8u << 20;
+	char *big = calloc(1, n);
+	char *r = tdaemon_call_raw(d->req_url, big, n, 1500);
+	assert_null(r); /* the connection is dropped: no reply, no 8 MiB held by the engine */
+	free(big);
+	assert_still_serving(d);
+}
+
+static void test_an_order_of_ten_thousand_lines_is_refused_by_count(void **state)
+{
+	struct tdaemon *d = *state;
+	size_t cap = 10000 * 40 + 1024, n = 0;
+	char *t = malloc(cap);
+	n += (size_t)sprintf(t + n, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                            "\"id\":\"BIG\",\"lines\":[");
+	for (int i = 0; i < 10000; i++)
+		n += (size_t)sprintf(t + n, "%s{\"sku\":\"SKU-1\",\"qty\":1}", i ? "," : "");
+	n += (size_t)sprintf(t + n, "],\"ship_to\":{\"name\":\"A\",\"address\":\"M\","
+	                            "\"postal_code\":\"1\",\"country\":\"DE\"},\"service\":"
+	                            "\"standard\",\"promised_by\":\"2026-11-27T23:59:59Z\"}}");
+	char *r = send_raw(d, t, n);
+	assert_reply_code(r, "out_of_range");
+	assert_non_null(strstr(r, "order.lines"));
+	free(r);
+	free(t);
+	assert_still_serving(d);
+}
+
+static void test_events_are_published_as_type_space_json(void **state)
+{
+	struct tdaemon *d = *state;
+	nng_socket sub;
+	nng_msg *m;
+	assert_int_equal(nng_sub0_open(&sub), 0);
+	assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "order.", 6), 0);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 5000);
+	assert_int_equal(nng_dial(sub, d->ev_url, NULL, 0), 0);
+	/* A subscription takes effect asynchronously: submit until one event arrives. */
+	int got = -1;
+	for (int i = 0; i < 50 && got != 0; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "PUB-%d", i);
+		json_decref(tdaemon_call(d, ORDER_FMT, id));
+		nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 100);
+		got = nng_recvmsg(sub, &m, 0);
+	}
+	assert_int_equal(got, 0);
+	const char *body = nng_msg_body(m);
+	size_t len = nng_msg_len(m);
+	assert_true(len > 16 && memcmp(body, "order.received {", 16) == 0);
+	json_t *ev = json_loadb(body + 15, len - 15, 0, NULL);
+	assert_non_null(ev);
+	assert_string_equal(tget_str(ev, "type"), "order.received");
+	assert_true(tget_int(ev, "seq") > 0);
+	json_decref(ev);
+	nng_msg_free(m);
+	nng_close(sub);
+}
+
+static void test_the_stock_nngcat_client_submits_and_reads_an_order(void **state)
+{
+	struct tdaemon *d = *state;
+	char order[1024], *out = NULL;
+	snprintf(order, sizeof(order), ORDER_FMT, "NNGCAT-1");
+	char *argv[] = { "/usr/bin/nngcat", "--req0", "--dial", d->req_url, "--ascii",
+		         "--recv-timeout",  "10",     "--data", order,      NULL };
+	assert_int_equal(trun(argv, &out, 15000), 0);
+	assert_non_null(strstr(out, "\"ok\":true"));
+	assert_non_null(strstr(out, "NNGCAT-1"));
+	free(out);
+	char get[] = "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"NNGCAT-1\"}\n";
+	char *argv2[] = { "/usr/bin/nngcat", "--req0", "--dial", d->req_url, "--ascii",
+		          "--recv-timeout",  "10",     "--data", get,        NULL };
+	assert_int_equal(trun(argv2, &out, 15000), 0);
+	assert_non_null(strstr(out, "\"timeline\""));
+	assert_non_null(strstr(out, "order.received"));
+	free(out);
+}
+
+static void test_sigterm_finishes_and_the_data_stays(void **state)
+{
+	struct tdaemon *d = *state;
+	json_decref(tdaemon_call(d, ORDER_FMT, "BEFORE-TERM"));
+	int st = tdaemon_signal(d, SIGTERM);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(tdaemon_start(d), 0);
+	json_t *r = tdaemon_call(d, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":"
+	                            "\"BEFORE-TERM\"}");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_garbage_and_truncated_json_get_bad_json_and_the_engine_serves_on),
+		cmocka_unit_test(test_wrong_types_and_unknown_ops_are_named),
+		cmocka_unit_test(test_oversize_message_is_answered_too_large),
+		cmocka_unit_test(test_a_frame_beyond_the_transport_cap_is_dropped_not_buffered),
+		cmocka_unit_test(test_an_order_of_ten_thousand_lines_is_refused_by_count),
+		cmocka_unit_test(test_events_are_published_as_type_space_json),
+		cmocka_unit_test(test_the_stock_nngcat_client_submits_and_reads_an_order),
+		cmocka_unit_test(test_sigterm_finishes_and_the_data_stays),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
