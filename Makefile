@@ -121,17 +121,7 @@ fuzz: $(FUZZERS)
 format:
 	clang-format -i $(ALL_SRC) $(wildcard */include/wms/*.h */src/*.h tests/support/*.h)
 
-check-# libFuzzer targets: tests/fuzz/fuzz_<name>.c, built with clang against the protocol and
-# scanner sources (the parsers that face the outside), instrumented together.
-FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-build/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(SCAN_SRC)
-	@mkdir -p $(@D)
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ -ljansson -lnng
-fuzz: $(FUZZERS)
-	@for f in $(FUZZERS); do echo "== $$f"; $$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 || exit 1; done
-
-format:
+check-format:
 	@clang-format --dry-run --Werror $(ALL_SRC) $(wildcard */include/wms/*.h */src/*.h tests/support/*.h)
 
 clean:
