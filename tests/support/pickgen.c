@@ -1,6 +1,7 @@
 /* pickgen.c - deterministic instances for tests and benchmarks (see pickgen.h). */
 #include "pickgen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 void pg_seed(struct pg_rng *r, uint64_t seed)
@@ -97,4 +98,47 @@ struct layout_point pg_point_abc(struct pg_rng *r, const struct pg_abc *abc)
 	else
 		i = b + pg_below(r, n - b);
 	return abc->rank[i];
+}
+
+int pg_wave_make(struct pg_wave *w, struct pg_rng *r, const struct layout *l,
+                 const struct pg_abc *abc, size_t n, uint32_t min_units, uint32_t max_units,
+                 uint32_t max_qty)
+{
+	w->n = n;
+	w->orders = calloc(n ? n : 1, sizeof(*w->orders));
+	w->lines = calloc(n ? n * max_units : 1, sizeof(*w->lines));
+	w->ids = calloc(n ? n : 1, sizeof(*w->ids));
+	if (w->orders == NULL || w->lines == NULL || w->ids == NULL) {
+		pg_wave_release(w);
+		return -1;
+	}
+	size_t nl = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct batch_order *o = &w->orders[i];
+		snprintf(w->ids[i], sizeof(w->ids[i]), "SO-%zu", i);
+		o->id = w->ids[i];
+		o->units = min_units + pg_below(r, max_units - min_units + 1);
+		o->lines = &w->lines[nl];
+		for (uint32_t left = o->units; left > 0;) {
+			uint32_t q = 1 + pg_below(r, max_qty);
+			q = q < left ? q : left;
+			struct batch_line *ln = &w->lines[nl++];
+			ln->at = abc ? pg_point_abc(r, abc) : pg_point(r, l);
+			ln->qty = q;
+			left -= q;
+			o->nlines++;
+		}
+	}
+	return 0;
+}
+
+void pg_wave_release(struct pg_wave *w)
+{
+	free(w->orders);
+	free(w->lines);
+	free(w->ids);
+	w->orders = NULL;
+	w->lines = NULL;
+	w->ids = NULL;
+	w->n = 0;
 }

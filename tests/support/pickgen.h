@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../engine/src/batch.h"
 #include "../../engine/src/layout.h"
 
 struct pg_rng {
@@ -36,5 +37,21 @@ struct pg_abc {
 int pg_abc_init(struct pg_abc *abc, const struct layout *layout);
 void pg_abc_release(struct pg_abc *abc);
 struct layout_point pg_point_abc(struct pg_rng *r, const struct pg_abc *abc);
+
+/*
+ * A wave of N orders: each order has units uniform in MIN_UNITS..MAX_UNITS, split into lines
+ * of 1..MAX_QTY units at pick points drawn uniformly (ABC NULL) or with ABC skew. Order ids
+ * are "SO-<i>". pg_wave_release frees what pg_wave_make allocated.
+ */
+struct pg_wave {
+	struct batch_order *orders;
+	struct batch_line *lines;
+	char (*ids)[24];
+	size_t n;
+};
+int pg_wave_make(struct pg_wave *w, struct pg_rng *r, const struct layout *layout,
+                 const struct pg_abc *abc, size_t n, uint32_t min_units, uint32_t max_units,
+                 uint32_t max_qty);
+void pg_wave_release(struct pg_wave *w);
 
 #endif
