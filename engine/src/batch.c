@@ -239,7 +239,7 @@ static size_t batch_keys(struct planner *p, uint32_t b, uint32_t skip, uint32_t 
 
 static int keys_length(struct planner *p, const uint32_t *keys, size_t n, double *len)
 {
-	return route_optimal_length(p->ws, p->l, keys, n, len);
+	return route_planning_length(p->ws, p->l, keys, n, len);
 }
 
 /* Route length of slot B with SKIP removed and ADD added. */
@@ -786,7 +786,14 @@ static int build_plan(struct planner *p, int compare, struct batch_plan **out)
 		for (size_t q = bt->first_order; q < no; q++) {
 			uint32_t o = plan->orders[q];
 			bt->units += p->orders[o].units;
-			bt->single_length += compare ? p->d1[o] : 0;
+			/* the planning length is exact only up to ROUTE_PLAN_EXACT_BLOCKS; the
+			 * figure compares like with like, route_optimal against route_optimal */
+			double single = p->d1[o];
+			if (compare && p->l->p.blocks > ROUTE_PLAN_EXACT_BLOCKS &&
+			    (rc = route_optimal_length(p->ws, p->l, &p->okeys[p->ko[o]],
+			                               p->ko[o + 1] - p->ko[o], &single)))
+				goto fail;
+			bt->single_length += compare ? single : 0;
 			for (size_t j = 0; j < p->orders[o].nlines; j++) {
 				picks[np] = p->orders[o].lines[j].at;
 				refs[np].order = o;

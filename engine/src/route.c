@@ -19,6 +19,9 @@
  * The chosen configuration is a multigraph with an Euler circuit; the first visits along it
  * give the order. Short-cutting a closed walk never makes it longer, and no order is shorter
  * than the optimum, so the order's legs sum to the optimum.
+ *
+ * Several blocks use the same argument with a wider frontier (fr_*, further down); beyond
+ * ROUTE_EXACT_MAX_BLOCKS the frontier grows too wide and an improved S-shape order is used.
  */
 #include "route.h"
 
@@ -59,6 +62,19 @@ struct edge {
 	uint32_t u, v;
 };
 
+/* One sub-aisle of a column: its points [first, first+count), y from the block's front. */
+struct sub {
+	uint32_t first, count, split;
+	double ymin, ymax, gap;
+};
+
+struct fr_entry {
+	double cost;
+	uint32_t id;   /* frontier class */
+	uint32_t prev; /* log index of the entry it came from */
+	uint8_t opt;
+};
+
 struct route_ws {
 	int8_t vtab[NSTATE][NVOPT];
 	int8_t htab[NSTATE][NHOPT];
@@ -85,9 +101,29 @@ struct route_ws {
 	struct col *cols;         /* [cap_cols] */
 	uint8_t *back_v, *back_h; /* [cap_cols*NSTATE] DP back pointers: prev << 4 | option */
 	uint8_t *vopt, *hopt;     /* [cap_cols] the chosen options */
-	size_t cap_sub;           /* sub-aisles (aisles * blocks) */
-	uint32_t *sub_first;      /* [cap_sub] */
-	uint32_t *sub_count;      /* [cap_sub], zeroed as S-shape picks them */
+	/* exact multi-block DP (fr_*): frontier classes are interned once per workspace and
+	 * their transitions cached, so a warm workspace routes without recomputing them */
+	int fr_width;        /* frontier vertices the cache below was built for, 0 = none */
+	size_t fr_nops;      /* transitions per class */
+	size_t fr_n, fr_cap; /* classes */
+	uint64_t *fr_state;  /* [fr_cap] */
+	int32_t *fr_next;    /* [fr_cap * fr_nops]: FR_UNKNOWN, -1 (impossible) or an id */
+	double *fr_best;     /* [fr_cap] per-stage scratch */
+	uint32_t *fr_bidx;   /* [fr_cap] the stage's log entry of each class */
+	uint32_t *fr_stamp;  /* [fr_cap] the stage that wrote fr_bidx */
+	uint32_t fr_gen;
+	uint32_t *fr_hash; /* open addressing: id + 1, 0 = free */
+	size_t fr_hcap;
+	struct fr_entry *fr_log; /* DP entries, stage after stage */
+	size_t fr_caplog;
+	uint32_t *fr_stage; /* [stages + 1] first log entry of each stage */
+	uint8_t *fr_opt;    /* [stages] chosen option */
+	size_t cap_stage;
+	struct sub *subs; /* [cap_subs]: per column, per block */
+	size_t cap_subs;
+	size_t cap_sub;      /* sub-aisles (aisles * blocks) */
+	uint32_t *sub_first; /* [cap_sub] */
+	uint32_t *sub_count; /* [cap_sub], zeroed as S-shape picks them */
 };
 
 /* ---- transition tables ------------------------------------------------------------------ */
@@ -267,6 +303,16 @@ void route_ws_free(struct route_ws *ws)
 	free(ws->hopt);
 	free(ws->sub_first);
 	free(ws->sub_count);
+	free(ws->fr_state);
+	free(ws->fr_next);
+	free(ws->fr_best);
+	free(ws->fr_bidx);
+	free(ws->fr_stamp);
+	free(ws->fr_hash);
+	free(ws->fr_log);
+	free(ws->fr_stage);
+	free(ws->fr_opt);
+	free(ws->subs);
 	free(ws);
 }
 
@@ -308,8 +354,9 @@ static int ws_reserve(struct route_ws *ws, const struct layout *l, size_t n)
 			return WMS_ENOMEM;
 		ws->cap_cols = cols;
 	}
-	/* Per aisle at most 2*(points+1) vertical edges, per gap 4 horizontal ones. */
-	size_t ne = 2 * ws->cap_n + 6 * ws->cap_cols;
+	/* Per sub-aisle at most 2*(points+1) vertical edges, per gap 2 per cross aisle. */
+	size_t nb = (size_t)l->p.blocks;
+	size_t ne = 2 * ws->cap_n + ws->cap_cols * (4 * nb + 6);
 	if (ne > ws->cap_e) {
 		if (grow((void **)&ws->edges, ne, sizeof(*ws->edges)) ||
 		    grow((void **)&ws->adj, 2 * ne, sizeof(*ws->adj)) ||
@@ -319,12 +366,24 @@ static int ws_reserve(struct route_ws *ws, const struct layout *l, size_t n)
 			return WMS_ENOMEM;
 		ws->cap_e = ne;
 	}
-	size_t nv = 2 * ws->cap_cols + ws->cap_n;
+	size_t nv = ws->cap_cols * (nb + 2) + ws->cap_n;
 	if (nv > ws->cap_v) {
 		if (grow((void **)&ws->head, nv + 1, sizeof(*ws->head)) ||
 		    grow((void **)&ws->ptr, nv, sizeof(*ws->ptr)))
 			return WMS_ENOMEM;
 		ws->cap_v = nv;
+	}
+	if (cols * nb > ws->cap_subs) {
+		if (grow((void **)&ws->subs, cols * nb, sizeof(*ws->subs)))
+			return WMS_ENOMEM;
+		ws->cap_subs = cols * nb;
+	}
+	if (cols * (2 * nb + 1) > ws->cap_stage) {
+		size_t st = cols * (2 * nb + 1);
+		if (grow((void **)&ws->fr_stage, st + 1, sizeof(*ws->fr_stage)) ||
+		    grow((void **)&ws->fr_opt, st, 1))
+			return WMS_ENOMEM;
+		ws->cap_stage = st;
 	}
 	if (sub > ws->cap_sub) {
 		if (grow((void **)&ws->sub_first, sub, sizeof(*ws->sub_first)) ||
@@ -604,40 +663,39 @@ static void add_chain(struct route_ws *ws, size_t *ne, uint32_t base, uint32_t f
 		add_edges(ws, ne, prev, to, copies);
 }
 
-/* Builds the chosen multigraph and writes the first-visit order of its Euler circuit. */
-static void rr_order(struct route_ws *ws, size_t nc, size_t m)
+/* Edges of one sub-aisle configuration between end vertices A (front) and B (back) over the
+ * points [first, first+count), split as for V_GAP. */
+static void sub_edges(struct route_ws *ws, size_t *ne, uint32_t base, uint32_t a, uint32_t b,
+                      uint32_t first, uint32_t count, uint32_t split, int opt)
 {
-	uint32_t base = (uint32_t)(2 * nc), start = 0;
-	size_t ne = 0, nv = 2 * nc + m;
-	for (size_t c = 0; c < nc; c++) {
-		const struct col *col = &ws->cols[c];
-		uint32_t a = (uint32_t)(2 * c), b = a + 1;
-		long f = col->first, lst = (long)col->first + (long)col->count - 1;
-		if (col->depot)
-			start = a;
-		switch (ws->vopt[c]) {
-		case V_PASS:
-		case V_DOUBLE:
-			add_chain(ws, &ne, base, a, f, lst, 1, 1, b, ws->vopt[c] == V_PASS ? 1 : 2);
-			break;
-		case V_TOP:
-			add_chain(ws, &ne, base, b, lst, f, -1, 0, 0, 2);
-			break;
-		case V_BOTTOM:
-			add_chain(ws, &ne, base, a, f, lst, 1, 0, 0, 2);
-			break;
-		case V_GAP:
-			add_chain(ws, &ne, base, a, f, f + (long)col->split - 1, 1, 0, 0, 2);
-			add_chain(ws, &ne, base, b, lst, f + (long)col->split, -1, 0, 0, 2);
-			break;
-		default:
-			break;
-		}
-		if (c + 1 < nc) {
-			add_edges(ws, &ne, a, a + 2, ws->hopt[c] / 3);
-			add_edges(ws, &ne, b, b + 2, ws->hopt[c] % 3);
-		}
+	long f = first, lst = (long)first + (long)count - 1;
+	switch (opt) {
+	case V_PASS:
+	case V_DOUBLE:
+		add_chain(ws, ne, base, a, f, lst, 1, 1, b, opt == V_PASS ? 1 : 2);
+		break;
+	case V_TOP:
+		add_chain(ws, ne, base, b, lst, f, -1, 0, 0, 2);
+		break;
+	case V_BOTTOM:
+		add_chain(ws, ne, base, a, f, lst, 1, 0, 0, 2);
+		break;
+	case V_GAP:
+		add_chain(ws, ne, base, a, f, f + (long)split - 1, 1, 0, 0, 2);
+		add_chain(ws, ne, base, b, lst, f + (long)split, -1, 0, 0, 2);
+		break;
+	default:
+		break;
 	}
+}
+
+/*
+ * The first visits of the M points (vertices BASE..BASE+M-1) along an Euler circuit of the NE
+ * edges in ws->edges over NV vertices, from START, into ws->seq.
+ */
+static void euler_visits(struct route_ws *ws, size_t ne, size_t nv, uint32_t start, uint32_t base,
+                         size_t m)
+{
 	/* Adjacency in insertion order, so the circuit (and the order) is deterministic. */
 	memset(ws->head, 0, (nv + 1) * sizeof(*ws->head));
 	for (size_t e = 0; e < ne; e++) {
@@ -678,6 +736,25 @@ static void rr_order(struct route_ws *ws, size_t nc, size_t m)
 			ws->seq[k++] = v - base;
 		}
 	}
+}
+
+/* Builds the chosen multigraph and writes the first-visit order of its Euler circuit. */
+static void rr_order(struct route_ws *ws, size_t nc, size_t m)
+{
+	uint32_t base = (uint32_t)(2 * nc), start = 0;
+	size_t ne = 0;
+	for (size_t c = 0; c < nc; c++) {
+		const struct col *col = &ws->cols[c];
+		uint32_t a = (uint32_t)(2 * c), b = a + 1;
+		if (col->depot)
+			start = a;
+		sub_edges(ws, &ne, base, a, b, col->first, col->count, col->split, ws->vopt[c]);
+		if (c + 1 < nc) {
+			add_edges(ws, &ne, a, a + 2, ws->hopt[c] / 3);
+			add_edges(ws, &ne, b, b + 2, ws->hopt[c] % 3);
+		}
+	}
+	euler_visits(ws, ne, 2 * nc + m, start, base, m);
 }
 
 /* ---- heuristic walks -------------------------------------------------------------------- */
@@ -1036,23 +1113,457 @@ static double multi_route(struct route_ws *ws, const struct layout *l, const uin
 	return best;
 }
 
+/* ---- exact multi-block routing ---------------------------------------------------------- */
+
+/*
+ * Ratliff and Rosenthal's argument carries over to B blocks with a wider frontier: after each
+ * step the partial tour is summarised by the degree class (zero, odd, even) of the B+1 vertices
+ * where the current column meets the cross aisles, and which of them are connected (labels,
+ * numbered in order of first appearance). A column is processed sub-aisle by sub-aisle (the
+ * same six configurations), then the gap to the next column cross aisle by cross aisle (0, 1 or
+ * 2 copies: an optimal tour never uses an edge three times), each step replacing one frontier
+ * vertex. A component that leaves the frontier is finished: allowed only as the whole tour.
+ *
+ * Classes are packed into 64 bits (6 bits a vertex: degree class and label + 1) and interned;
+ * the transitions of a class are cached, so the DP's inner loop is a table lookup. The number
+ * of classes grows quickly with B; past FR_MAX_LIVE alive at one step the route falls back to
+ * the heuristic (result.exact = 0).
+ */
+#define FR_BITS     6
+#define FR_CLOSED   (UINT64_C(1) << 63)
+#define FR_UNKNOWN  (-2)
+#define FR_OVERFLOW (-3)
+#define FR_MAX_IDS  32768 /* interned classes per workspace (with their transitions) */
+#define FR_MAX_LIVE 4096  /* classes alive at one step; 4 blocks reach ~600 */
+#define FR_FRESH_A  14    /* labels for components created within a step */
+#define FR_FRESH_B  15
+
+static void fr_decode(uint64_t s, int width, int *deg, int *lab)
+{
+	for (int j = 0; j < width; j++) {
+		unsigned v = (unsigned)(s >> (FR_BITS * j)) & 63u;
+		deg[j] = (int)(v & 3u);
+		lab[j] = (int)(v >> 2) - 1;
+	}
+}
+
+/* Packs a frontier, renumbering its labels by first appearance. */
+static uint64_t fr_encode(int width, const int *deg, const int *lab)
+{
+	int map[16];
+	for (int i = 0; i < 16; i++)
+		map[i] = -1;
+	int next = 0;
+	uint64_t s = 0;
+	for (int j = 0; j < width; j++) {
+		if (deg[j] == D_ZERO)
+			continue;
+		if (map[lab[j]] < 0)
+			map[lab[j]] = next++;
+		s |= (uint64_t)((unsigned)deg[j] | (unsigned)(map[lab[j]] + 1) << 2)
+		     << (FR_BITS * j);
+	}
+	return s;
+}
+
+/* Configuration T on the sub-aisle between frontier vertices B and B+1. */
+static int fr_vert(uint64_t s, int width, int b, int t, uint64_t *out)
+{
+	static const int8_t add[NVOPT][3] = {
+		[V_PASS] = { 1, 1, 1 },   [V_DOUBLE] = { 2, 2, 1 }, [V_TOP] = { 0, 2, 0 },
+		[V_BOTTOM] = { 2, 0, 0 }, [V_GAP] = { 2, 2, 0 },    [V_NONE] = { 0, 0, 0 },
+	};
+	if (t == V_NONE) {
+		*out = s;
+		return 0;
+	}
+	if (s == FR_CLOSED)
+		return -1;
+	int deg[LAYOUT_MAX_BLOCKS + 1], lab[LAYOUT_MAX_BLOCKS + 1];
+	fr_decode(s, width, deg, lab);
+	if (add[t][0] && lab[b] < 0)
+		lab[b] = FR_FRESH_A;
+	if (add[t][1] && lab[b + 1] < 0)
+		lab[b + 1] = FR_FRESH_B;
+	if (add[t][2]) {
+		int from = lab[b + 1];
+		for (int j = 0; j < width; j++)
+			if (lab[j] == from)
+				lab[j] = lab[b];
+	}
+	deg[b] = deg_add(deg[b], add[t][0]);
+	deg[b + 1] = deg_add(deg[b + 1], add[t][1]);
+	*out = fr_encode(width, deg, lab);
+	return 0;
+}
+
+/*
+ * E copies of the cross-aisle edge from frontier vertex J to its successor in the next column,
+ * which then takes J's place. REQ: the vertex left behind is the depot.
+ */
+static int fr_horiz(uint64_t s, int width, int j, int e, int req, uint64_t *out)
+{
+	if (s == FR_CLOSED) {
+		*out = s;
+		return (e == 0 && !req) ? 0 : -1;
+	}
+	int deg[LAYOUT_MAX_BLOCKS + 1], lab[LAYOUT_MAX_BLOCKS + 1];
+	fr_decode(s, width, deg, lab);
+	int d = deg[j], l = lab[j];
+	if (deg_add(d, e) == D_ODD || (req && d == D_ZERO && e == 0))
+		return -1;
+	if (e > 0) {
+		deg[j] = e == 1 ? D_ODD : D_EVEN;
+		lab[j] = l >= 0 ? l : FR_FRESH_A;
+		*out = fr_encode(width, deg, lab);
+		return 0;
+	}
+	deg[j] = D_ZERO;
+	if (l >= 0) {
+		int alive = 0, other = 0;
+		for (int k = 0; k < width; k++) {
+			if (deg[k] == D_ZERO)
+				continue;
+			alive |= lab[k] == l;
+			other |= lab[k] != l;
+		}
+		if (!alive) {
+			/* J's component is finished: it must be the whole tour */
+			if (other)
+				return -1;
+			*out = FR_CLOSED;
+			return 0;
+		}
+	}
+	*out = fr_encode(width, deg, lab);
+	return 0;
+}
+
+/* A frontier that is a finished tour: even degrees, one component, the depot on it. */
+static int fr_final(uint64_t s, int width, int req)
+{
+	if (s == FR_CLOSED)
+		return !req;
+	if (s == 0)
+		return 0;
+	int deg[LAYOUT_MAX_BLOCKS + 1], lab[LAYOUT_MAX_BLOCKS + 1];
+	fr_decode(s, width, deg, lab);
+	for (int j = 0; j < width; j++)
+		if (deg[j] == D_ODD || (deg[j] != D_ZERO && lab[j] != 0))
+			return 0;
+	return !req || deg[0] != D_ZERO;
+}
+
+static uint64_t fr_hashfn(uint64_t s)
+{
+	s ^= s >> 31;
+	s *= UINT64_C(0x9e3779b97f4a7c15);
+	return s ^ (s >> 29);
+}
+
+/* The id of class S, interning it; FR_OVERFLOW past FR_MAX_IDS, WMS_ENOMEM. */
+static int32_t fr_intern(struct route_ws *ws, uint64_t s)
+{
+	if (2 * (ws->fr_n + 1) > ws->fr_hcap) {
+		size_t hc = ws->fr_hcap ? 2 * ws->fr_hcap : 1024;
+		uint32_t *h = calloc(hc, sizeof(*h));
+		if (h == NULL)
+			return WMS_ENOMEM;
+		for (size_t i = 0; i < ws->fr_n; i++) {
+			size_t k = fr_hashfn(ws->fr_state[i]) & (hc - 1);
+			while (h[k])
+				k = (k + 1) & (hc - 1);
+			h[k] = (uint32_t)i + 1;
+		}
+		free(ws->fr_hash);
+		ws->fr_hash = h;
+		ws->fr_hcap = hc;
+	}
+	size_t k = fr_hashfn(s) & (ws->fr_hcap - 1);
+	while (ws->fr_hash[k]) {
+		uint32_t id = ws->fr_hash[k] - 1;
+		if (ws->fr_state[id] == s)
+			return (int32_t)id;
+		k = (k + 1) & (ws->fr_hcap - 1);
+	}
+	if (ws->fr_n >= FR_MAX_IDS)
+		return FR_OVERFLOW;
+	if (ws->fr_n == ws->fr_cap) {
+		size_t c = ws->fr_cap ? 2 * ws->fr_cap : 256;
+		if (grow((void **)&ws->fr_state, c, sizeof(*ws->fr_state)) ||
+		    grow((void **)&ws->fr_next, c * ws->fr_nops, sizeof(*ws->fr_next)) ||
+		    grow((void **)&ws->fr_best, c, sizeof(*ws->fr_best)) ||
+		    grow((void **)&ws->fr_bidx, c, sizeof(*ws->fr_bidx)) ||
+		    grow((void **)&ws->fr_stamp, c, sizeof(*ws->fr_stamp)))
+			return WMS_ENOMEM;
+		memset(ws->fr_stamp + ws->fr_cap, 0, (c - ws->fr_cap) * sizeof(*ws->fr_stamp));
+		ws->fr_cap = c;
+	}
+	uint32_t id = (uint32_t)ws->fr_n++;
+	ws->fr_state[id] = s;
+	for (size_t o = 0; o < ws->fr_nops; o++)
+		ws->fr_next[id * ws->fr_nops + o] = FR_UNKNOWN;
+	ws->fr_hash[k] = id + 1;
+	return (int32_t)id;
+}
+
+/* Op numbering: sub-aisle b, configuration t: 6b + t; cross aisle j, copies e, depot flag:
+ * 6B + 2(3j + e) + req. */
+static int32_t fr_step(struct route_ws *ws, uint32_t id, size_t op)
+{
+	int32_t cached = ws->fr_next[id * ws->fr_nops + op];
+	if (cached != FR_UNKNOWN)
+		return cached;
+	int width = ws->fr_width, nb = width - 1, rc;
+	uint64_t s = ws->fr_state[id], next;
+	if (op < (size_t)(6 * nb)) {
+		rc = fr_vert(s, width, (int)(op / 6), (int)(op % 6), &next);
+	} else {
+		size_t h = op - (size_t)(6 * nb);
+		rc = fr_horiz(s, width, (int)(h / 6), (int)(h / 2 % 3), (int)(h % 2), &next);
+	}
+	int32_t to = rc ? -1 : fr_intern(ws, next);
+	if (to >= -1)
+		ws->fr_next[id * ws->fr_nops + op] = to;
+	return to;
+}
+
+/* Sub-aisle summaries of every column (y measured from each block's front). */
+static void fr_subs(struct route_ws *ws, const struct layout *l, const uint32_t *keys, size_t nc)
+{
+	size_t nb = (size_t)l->p.blocks;
+	for (size_t c = 0; c < nc; c++) {
+		const struct col *col = &ws->cols[c];
+		uint32_t k = col->first, end = col->first + (col->aisle ? col->count : 0);
+		for (size_t b = 0; b < nb; b++) {
+			struct sub *sb = &ws->subs[c * nb + b];
+			memset(sb, 0, sizeof(*sb));
+			sb->first = k;
+			double front = (double)b * l->block_len, prev = 0;
+			while (k < end && layout_key_point(keys[k]).block == (int)b) {
+				double y = key_y(l, keys[k]) - front;
+				if (sb->count == 0) {
+					sb->ymin = y;
+				} else if (y - prev > sb->gap) {
+					sb->gap = y - prev;
+					sb->split = sb->count;
+				}
+				sb->ymax = prev = y;
+				sb->count++;
+				k++;
+			}
+		}
+	}
+}
+
+/* Appends a DP entry or improves the stage's entry of the same class. */
+static int fr_relax(struct route_ws *ws, size_t *nlog, uint32_t to, double cost, uint32_t prev,
+                    int opt)
+{
+	if (ws->fr_stamp[to] == ws->fr_gen) {
+		struct fr_entry *e = &ws->fr_log[ws->fr_bidx[to]];
+		if (cost < e->cost) {
+			e->cost = cost;
+			e->prev = prev;
+			e->opt = (uint8_t)opt;
+		}
+		return 0;
+	}
+	if (*nlog == ws->fr_caplog) {
+		size_t c = ws->fr_caplog ? 2 * ws->fr_caplog : 4096;
+		if (grow((void **)&ws->fr_log, c, sizeof(*ws->fr_log)))
+			return WMS_ENOMEM;
+		ws->fr_caplog = c;
+	}
+	ws->fr_stamp[to] = ws->fr_gen;
+	ws->fr_bidx[to] = (uint32_t)*nlog;
+	struct fr_entry *e = &ws->fr_log[(*nlog)++];
+	e->cost = cost;
+	e->id = to;
+	e->prev = prev;
+	e->opt = (uint8_t)opt;
+	return 0;
+}
+
+/* Opens a new stage: entries relaxed from here on are its own. */
+static void fr_new_stage(struct route_ws *ws)
+{
+	if (++ws->fr_gen == 0) {
+		memset(ws->fr_stamp, 0, ws->fr_cap * sizeof(*ws->fr_stamp));
+		ws->fr_gen = 1;
+	}
+}
+
+/*
+ * The exact tour over NC columns. Returns 0 with *COST (offset excluded) and the chosen options
+ * in ws->fr_opt, FR_OVERFLOW when the frontier grows past the caps, or WMS_ENOMEM.
+ */
+static int fr_solve(struct route_ws *ws, const struct layout *l, size_t nc, double *cost)
+{
+	const int nb = l->p.blocks, width = nb + 1;
+	const double len = l->block_len;
+	if (ws->fr_width != width) {
+		/* the cache is for one frontier width; a workspace rarely changes layouts */
+		ws->fr_width = width;
+		ws->fr_nops = (size_t)(12 * nb + 6);
+		ws->fr_n = 0;
+		ws->fr_cap = 0;
+		free(ws->fr_state);
+		free(ws->fr_next);
+		free(ws->fr_best);
+		free(ws->fr_bidx);
+		free(ws->fr_stamp);
+		ws->fr_state = NULL;
+		ws->fr_next = NULL;
+		ws->fr_best = NULL;
+		ws->fr_bidx = NULL;
+		ws->fr_stamp = NULL;
+		ws->fr_gen = 0;
+		if (ws->fr_hash)
+			memset(ws->fr_hash, 0, ws->fr_hcap * sizeof(*ws->fr_hash));
+	}
+	int32_t empty = fr_intern(ws, 0);
+	if (empty < 0)
+		return empty;
+	size_t nlog = 0, stage = 0;
+	fr_new_stage(ws);
+	int rc = fr_relax(ws, &nlog, (uint32_t)empty, 0, UINT32_MAX, 0);
+	if (rc)
+		return rc;
+	ws->fr_stage[0] = 0;
+	for (size_t c = 0; c < nc; c++) {
+		const struct col *col = &ws->cols[c];
+		size_t steps = (size_t)nb + (c + 1 < nc ? (size_t)width : 0);
+		for (size_t st = 0; st < steps; st++, stage++) {
+			uint32_t from = ws->fr_stage[stage], to = (uint32_t)nlog;
+			ws->fr_stage[stage + 1] = to;
+			fr_new_stage(ws);
+			int vertical = st < (size_t)nb;
+			unsigned allowed;
+			double oc[NVOPT];
+			size_t op0;
+			if (vertical) {
+				const struct sub *sb = &ws->subs[c * (size_t)nb + st];
+				if (col->aisle == 0)
+					allowed = 1u << V_NONE;
+				else if (sb->count == 0)
+					allowed = 1u << V_PASS | 1u << V_DOUBLE | 1u << V_NONE;
+				else
+					allowed = 1u << V_PASS | 1u << V_DOUBLE | 1u << V_TOP |
+					          1u << V_BOTTOM |
+					          (sb->count > 1 ? 1u << V_GAP : 0);
+				oc[V_PASS] = len;
+				oc[V_DOUBLE] = 2 * len;
+				oc[V_TOP] = 2 * (len - sb->ymin);
+				oc[V_BOTTOM] = 2 * sb->ymax;
+				oc[V_GAP] = 2 * (len - sb->gap);
+				oc[V_NONE] = 0;
+				op0 = st * 6;
+			} else {
+				size_t j = st - (size_t)nb;
+				double dx = ws->cols[c + 1].x - col->x;
+				allowed = 7;
+				oc[0] = 0;
+				oc[1] = dx;
+				oc[2] = 2 * dx;
+				op0 = (size_t)(6 * nb) + 6 * j + (j == 0 && col->depot);
+			}
+			for (uint32_t i = from; i < to; i++) {
+				for (int t = 0; t < (vertical ? NVOPT : 3); t++) {
+					if (!(allowed >> t & 1))
+						continue;
+					size_t op =
+					    vertical ? op0 + (size_t)t : op0 + 2 * (size_t)t;
+					int32_t nx = fr_step(ws, ws->fr_log[i].id, op);
+					if (nx == -1)
+						continue;
+					if (nx < -1)
+						return nx;
+					/* the log may move when it grows: read the cost first */
+					double v = ws->fr_log[i].cost + oc[t];
+					if ((rc = fr_relax(ws, &nlog, (uint32_t)nx, v, i, t)))
+						return rc;
+				}
+			}
+			if (nlog - to > FR_MAX_LIVE)
+				return FR_OVERFLOW;
+		}
+	}
+	ws->fr_stage[stage + 1] = (uint32_t)nlog;
+	/* the best finished tour among the last stage's classes */
+	uint32_t best = UINT32_MAX;
+	int req = ws->cols[nc - 1].depot;
+	for (uint32_t i = ws->fr_stage[stage]; i < nlog; i++)
+		if (fr_final(ws->fr_state[ws->fr_log[i].id], width, req) &&
+		    (best == UINT32_MAX || ws->fr_log[i].cost < ws->fr_log[best].cost))
+			best = i;
+	assert(best != UINT32_MAX);
+	*cost = ws->fr_log[best].cost;
+	for (size_t k = stage; k-- > 0;) {
+		ws->fr_opt[k] = ws->fr_log[best].opt;
+		best = ws->fr_log[best].prev;
+	}
+	return 0;
+}
+
+/* The multigraph of the chosen options and its Euler order, as rr_order does for one block. */
+static void fr_order(struct route_ws *ws, const struct layout *l, size_t nc, size_t m)
+{
+	const size_t nb = (size_t)l->p.blocks, width = nb + 1;
+	uint32_t base = (uint32_t)(nc * width), start = 0;
+	size_t ne = 0, stage = 0;
+	for (size_t c = 0; c < nc; c++) {
+		uint32_t v0 = (uint32_t)(c * width);
+		if (ws->cols[c].depot)
+			start = v0;
+		for (size_t b = 0; b < nb; b++, stage++) {
+			const struct sub *sb = &ws->subs[c * nb + b];
+			sub_edges(ws, &ne, base, v0 + (uint32_t)b, v0 + (uint32_t)b + 1, sb->first,
+			          sb->count, sb->split, ws->fr_opt[stage]);
+		}
+		if (c + 1 < nc)
+			for (size_t j = 0; j < width; j++, stage++)
+				add_edges(ws, &ne, v0 + (uint32_t)j, v0 + (uint32_t)(width + j),
+				          ws->fr_opt[stage]);
+	}
+	euler_visits(ws, ne, nc * width + m, start, base, m);
+}
+
+/* Exact multi-block route; FR_OVERFLOW when the frontier is too wide for this pick list. */
+static int fr_route(struct route_ws *ws, const struct layout *l, const uint32_t *keys, size_t m,
+                    int want_order, double *length)
+{
+	size_t nc = rr_columns(ws, l, keys, m);
+	fr_subs(ws, l, keys, nc);
+	double cost;
+	int rc = fr_solve(ws, l, nc, &cost);
+	if (rc)
+		return rc;
+	if (want_order)
+		fr_order(ws, l, nc, m);
+	*length = cost + 2 * l->p.depot_offset;
+	return 0;
+}
+
 /* ---- public ----------------------------------------------------------------------------- */
 
-enum method { M_OPTIMAL, M_SSHAPE, M_LGAP };
+enum method { M_OPTIMAL, M_PLANNING, M_SSHAPE, M_LGAP };
 
 /* Routes the M distinct points KEYS; leaves the order in ws->seq when WANT_ORDER. */
-static void route_keys(struct route_ws *ws, const struct layout *l, const uint32_t *keys, size_t m,
-                       enum method method, int want_order, struct route_result *r)
+static int route_keys(struct route_ws *ws, const struct layout *l, const uint32_t *keys, size_t m,
+                      enum method method, int want_order, struct route_result *r)
 {
 	r->stops = m;
 	r->exact = 0;
 	r->length = 0;
 	if (m == 0) {
 		r->exact = 1;
-		return;
+		return 0;
 	}
+	int exact_blocks = method == M_OPTIMAL ? ROUTE_EXACT_MAX_BLOCKS : ROUTE_PLAN_EXACT_BLOCKS;
 	switch (method) {
 	case M_OPTIMAL:
+	case M_PLANNING:
 		if (l->p.blocks == 1) {
 			size_t nc = rr_columns(ws, l, keys, m);
 			double cost;
@@ -1061,9 +1572,18 @@ static void route_keys(struct route_ws *ws, const struct layout *l, const uint32
 				rr_order(ws, nc, m);
 			r->length = cost + 2 * l->p.depot_offset;
 			r->exact = 1;
-		} else {
-			r->length = multi_route(ws, l, keys, m);
+			break;
 		}
+		if (l->p.blocks <= exact_blocks) {
+			int rc = fr_route(ws, l, keys, m, want_order, &r->length);
+			if (rc == 0) {
+				r->exact = 1;
+				break;
+			}
+			if (rc != FR_OVERFLOW)
+				return rc;
+		}
+		r->length = multi_route(ws, l, keys, m);
 		break;
 	case M_SSHAPE:
 		r->length = sshape_walk(ws, l, keys, m, sshape_mirror(l, keys, m));
@@ -1072,6 +1592,7 @@ static void route_keys(struct route_ws *ws, const struct layout *l, const uint32
 		r->length = lgap_walk(ws, l, keys, m);
 		break;
 	}
+	return 0;
 }
 
 static int route_picks(struct route_ws *ws, const struct layout *l,
@@ -1085,7 +1606,8 @@ static int route_picks(struct route_ws *ws, const struct layout *l,
 	if (rc)
 		return rc;
 	struct route_result r;
-	route_keys(ws, l, ws->keys, m, method, order != NULL, &r);
+	if ((rc = route_keys(ws, l, ws->keys, m, method, order != NULL, &r)))
+		return rc;
 	if (order != NULL)
 		expand_order(ws, m, order);
 	*out = r;
@@ -1112,16 +1634,29 @@ int route_largest_gap(struct route_ws *ws, const struct layout *layout,
 	return route_picks(ws, layout, picks, npicks, order, out, M_LGAP);
 }
 
-int route_optimal_length(struct route_ws *ws, const struct layout *layout, const uint32_t *keys,
-                         size_t nkeys, double *length)
+static int route_length(struct route_ws *ws, const struct layout *layout, const uint32_t *keys,
+                        size_t nkeys, enum method method, double *length)
 {
 	int rc = check_keys(ws, layout, keys, nkeys);
 	if (rc)
 		return rc;
 	struct route_result r;
-	route_keys(ws, layout, keys, nkeys, M_OPTIMAL, 0, &r);
+	if ((rc = route_keys(ws, layout, keys, nkeys, method, 0, &r)))
+		return rc;
 	*length = r.length;
 	return 0;
+}
+
+int route_optimal_length(struct route_ws *ws, const struct layout *layout, const uint32_t *keys,
+                         size_t nkeys, double *length)
+{
+	return route_length(ws, layout, keys, nkeys, M_OPTIMAL, length);
+}
+
+int route_planning_length(struct route_ws *ws, const struct layout *layout, const uint32_t *keys,
+                          size_t nkeys, double *length)
+{
+	return route_length(ws, layout, keys, nkeys, M_PLANNING, length);
 }
 
 double route_order_length(const struct layout *layout, const struct layout_point *picks,

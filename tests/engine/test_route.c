@@ -202,9 +202,10 @@ static void test_sshape_and_largest_gap_are_never_shorter_than_optimal(void **st
 	route_ws_free(ws);
 }
 
-static void test_multi_block_route_lies_between_brute_force_and_sshape(void **st)
+static void test_multi_block_route_equals_brute_force_and_never_exceeds_sshape(void **st)
 {
 	(void)st;
+	int exact = 0;
 	struct route_ws *ws;
 	assert_int_equal(route_ws_new(&ws), 0);
 	struct pg_rng r;
@@ -231,9 +232,17 @@ static void test_multi_block_route_lies_between_brute_force_and_sshape(void **st
 			            EPS);
 			assert_int_equal(route_sshape(ws, &l, picks, n, NULL, &ss), 0);
 			assert_true(opt.length <= ss.length + EPS);
-			assert_true(opt.length >= brute_force(&l, picks, n) - EPS);
+			double bf = brute_force(&l, picks, n);
+			assert_true(opt.length >= bf - EPS);
+			if (opt.exact && fabs(opt.length - bf) > EPS)
+				fail_msg("layout %zu instance %d: router %.12f, brute force %.12f",
+				         li, it, opt.length, bf);
+			exact += opt.exact;
+			assert_int_equal(opt.exact, layouts[li].blocks <= ROUTE_EXACT_MAX_BLOCKS);
 		}
 	}
+	/* the frontier DP handles up to ROUTE_EXACT_MAX_BLOCKS blocks; 8 blocks are heuristic */
+	assert_int_equal(exact, 5 * 300);
 	route_ws_free(ws);
 }
 
@@ -262,7 +271,7 @@ static void test_same_picks_in_any_input_order_give_the_same_route(void **st)
 	route_ws_free(ws);
 }
 
-static void test_sixty_pick_route_is_a_true_tour_no_longer_than_the_heuristics(void **st)
+static void test_sixty_pick_routes_are_true_tours_no_longer_than_the_heuristics(void **st)
 {
 	(void)st;
 	struct route_ws *ws;
@@ -284,6 +293,24 @@ static void test_sixty_pick_route_is_a_true_tour_no_longer_than_the_heuristics(v
 			assert_int_equal(route_largest_gap(ws, &l, picks, 60, NULL, &lg), 0);
 			assert_true(opt.length <= ss.length + EPS);
 			assert_true(opt.length <= lg.length + EPS);
+		}
+	}
+	/* two to four blocks, exact; five, heuristic */
+	for (int blocks = 2; blocks <= 5; blocks++) {
+		struct layout l = make_layout(10, blocks, 45 / blocks, 1 + blocks, 1, 0);
+		for (int it = 0; it < 20; it++) {
+			struct layout_point picks[60];
+			size_t order[60];
+			for (int i = 0; i < 60; i++)
+				picks[i] = pg_point(&r, &l);
+			struct route_result opt, ss;
+			assert_int_equal(route_optimal(ws, &l, picks, 60, order, &opt), 0);
+			assert_int_equal(opt.exact, blocks <= ROUTE_EXACT_MAX_BLOCKS);
+			assert_is_tour(picks, 60, order);
+			assert_true(fabs(route_order_length(&l, picks, order, 60) - opt.length) <
+			            EPS);
+			assert_int_equal(route_sshape(ws, &l, picks, 60, NULL, &ss), 0);
+			assert_true(opt.length <= ss.length + EPS);
 		}
 	}
 	route_ws_free(ws);
@@ -407,10 +434,11 @@ int main(void)
 		cmocka_unit_test(
 		    test_optimal_route_equals_brute_force_on_thousands_of_single_block_instances),
 		cmocka_unit_test(test_sshape_and_largest_gap_are_never_shorter_than_optimal),
-		cmocka_unit_test(test_multi_block_route_lies_between_brute_force_and_sshape),
+		cmocka_unit_test(
+		    test_multi_block_route_equals_brute_force_and_never_exceeds_sshape),
 		cmocka_unit_test(test_same_picks_in_any_input_order_give_the_same_route),
 		cmocka_unit_test(
-		    test_sixty_pick_route_is_a_true_tour_no_longer_than_the_heuristics),
+		    test_sixty_pick_routes_are_true_tours_no_longer_than_the_heuristics),
 		cmocka_unit_test(test_optimal_length_of_sorted_keys_equals_the_routed_length),
 		cmocka_unit_test(test_single_pick_route_is_in_and_out_of_its_aisle),
 		cmocka_unit_test(test_sshape_traverses_whole_aisles_and_returns_in_an_odd_last_one),
