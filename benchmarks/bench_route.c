@@ -66,12 +66,14 @@ static void bench_routing(const char *name, const struct layout *l, int npicks, 
 	struct route_result res;
 	/* warm the workspace, so the timing shows the steady state */
 	route_optimal(ws, l, picks, (size_t)npicks, order, &res);
+	int exact = 0;
 	double t0 = now();
 	for (int i = 0; i < ninst; i++) {
 		if ((rc = route_optimal(ws, l, &picks[(size_t)i * npicks], (size_t)npicks, order,
 		                        &res)))
 			die("route_optimal", rc);
 		opt[i] = res.length;
+		exact += res.exact;
 	}
 	double t1 = now();
 	for (int i = 0; i < ninst; i++)
@@ -89,7 +91,7 @@ static void bench_routing(const char *name, const struct layout *l, int npicks, 
 			lg_gap += res.length / opt[i] - 1;
 		}
 	}
-	const char *kind = l->p.blocks == 1 ? "exact" : "heuristic";
+	const char *kind = exact == ninst ? "exact" : exact == 0 ? "heuristic" : "mixed";
 	printf("%s_route_%s_with_order: %.2f us\n", name, kind, (t1 - t0) / ninst * 1e6);
 	printf("%s_route_%s_length_only: %.2f us\n", name, kind, (t2 - t1) / ninst * 1e6);
 	printf("%s_route_sshape: %.2f us\n", name, ss_time / ninst * 1e6);
@@ -199,17 +201,24 @@ int main(int argc, char **argv)
 	struct layout classic = make_layout(10, 1, 45, 1.5);
 	struct layout big = make_layout(30, 1, 60, 1.5);
 	struct layout two = make_layout(10, 2, 23, 1.5);
+	struct layout three = make_layout(10, 3, 15, 1.5);
+	struct layout four = make_layout(10, 4, 11, 1.5);
+	struct layout six = make_layout(10, 6, 8, 1.5);
 
 	bench_routing("classic_60picks", &classic, 60, 20000);
 	bench_routing("classic_10picks", &classic, 10, 20000);
 	bench_routing("big_60picks", &big, 60, 5000);
-	bench_routing("twoblock_60picks", &two, 60, 500);
+	bench_routing("twoblock_60picks", &two, 60, 5000);
+	bench_routing("threeblock_60picks", &three, 60, 1000);
+	bench_routing("fourblock_60picks", &four, 60, 200);
+	bench_routing("sixblock_60picks", &six, 60, 200);
 
 	bench_batching("classic_uniform", &classic, 1000, 0);
 	bench_batching("classic_abc", &classic, 1000, 1);
 	bench_batching("classic_uniform", &classic, 10000, 0);
 	bench_one_call("classic_uniform", &classic, 10000);
 	bench_batching("big_uniform", &big, 10000, 0);
+	bench_batching("twoblock_uniform", &two, 10000, 0);
 	if (!quick) {
 		bench_batching("classic_uniform", &classic, 100000, 0);
 		bench_batching("big_uniform", &big, 100000, 0);
