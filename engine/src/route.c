@@ -108,7 +108,6 @@ struct route_ws {
 	size_t fr_n, fr_cap; /* classes */
 	uint64_t *fr_state;  /* [fr_cap] */
 	int32_t *fr_next;    /* [fr_cap * fr_nops]: FR_UNKNOWN, -1 (impossible) or an id */
-	double *fr_best;     /* [fr_cap] per-stage scratch */
 	uint32_t *fr_bidx;   /* [fr_cap] the stage's log entry of each class */
 	uint32_t *fr_stamp;  /* [fr_cap] the stage that wrote fr_bidx */
 	uint32_t fr_gen;
@@ -305,7 +304,6 @@ void route_ws_free(struct route_ws *ws)
 	free(ws->sub_count);
 	free(ws->fr_state);
 	free(ws->fr_next);
-	free(ws->fr_best);
 	free(ws->fr_bidx);
 	free(ws->fr_stamp);
 	free(ws->fr_hash);
@@ -1132,7 +1130,8 @@ static double multi_route(struct route_ws *ws, const struct layout *l, const uin
 #define FR_BITS     6
 #define FR_CLOSED   (UINT64_C(1) << 63)
 #define FR_UNKNOWN  (-2)
-#define FR_OVERFLOW (-3)
+#define FR_OVERFLOW (-3)  /* too many classes alive: use the heuristic */
+#define FR_FULL     (-4)  /* the class cache is full: flush it and try again */
 #define FR_MAX_IDS  32768 /* interned classes per workspace (with their transitions) */
 #define FR_MAX_LIVE 4096  /* classes alive at one step; 4 blocks reach ~600 */
 #define FR_FRESH_A  14    /* labels for components created within a step */
@@ -1261,7 +1260,7 @@ static uint64_t fr_hashfn(uint64_t s)
 	return s ^ (s >> 29);
 }
 
-/* The id of class S, interning it; FR_OVERFLOW past FR_MAX_IDS, WMS_ENOMEM. */
+/* The id of class S, interning it; FR_FULL past FR_MAX_IDS, WMS_ENOMEM. */
 static int32_t fr_intern(struct route_ws *ws, uint64_t s)
 {
 	if (2 * (ws->fr_n + 1) > ws->fr_hcap) {
@@ -1287,12 +1286,11 @@ static int32_t fr_intern(struct route_ws *ws, uint64_t s)
 		k = (k + 1) & (ws->fr_hcap - 1);
 	}
 	if (ws->fr_n >= FR_MAX_IDS)
-		return FR_OVERFLOW;
+		return FR_FULL;
 	if (ws->fr_n == ws->fr_cap) {
 		size_t c = ws->fr_cap ? 2 * ws->fr_cap : 256;
 		if (grow((void **)&ws->fr_state, c, sizeof(*ws->fr_state)) ||
 		    grow((void **)&ws->fr_next, c * ws->fr_nops, sizeof(*ws->fr_next)) ||
-		    grow((void **)&ws->fr_best, c, sizeof(*ws->fr_best)) ||
 		    grow((void **)&ws->fr_bidx, c, sizeof(*ws->fr_bidx)) ||
 		    grow((void **)&ws->fr_stamp, c, sizeof(*ws->fr_stamp)))
 			return WMS_ENOMEM;
@@ -1410,12 +1408,10 @@ static int fr_solve(struct route_ws *ws, const struct layout *l, size_t nc, doub
 		ws->fr_cap = 0;
 		free(ws->fr_state);
 		free(ws->fr_next);
-		free(ws->fr_best);
 		free(ws->fr_bidx);
 		free(ws->fr_stamp);
 		ws->fr_state = NULL;
 		ws->fr_next = NULL;
-		ws->fr_best = NULL;
 		ws->fr_bidx = NULL;
 		ws->fr_stamp = NULL;
 		ws->fr_gen = 0;
@@ -1537,8 +1533,13 @@ static int fr_route(struct route_ws *ws, const struct layout *l, const uint32_t 
 	fr_subs(ws, l, keys, nc);
 	double cost;
 	int rc = fr_solve(ws, l, nc, &cost);
+	if (rc == FR_FULL) {
+		/* classes met long ago fill the cache; start it afresh once */
+		ws->fr_width = 0;
+		rc = fr_solve(ws, l, nc, &cost);
+	}
 	if (rc)
-		return rc;
+		return rc == FR_FULL ? FR_OVERFLOW : rc;
 	if (want_order)
 		fr_order(ws, l, nc, m);
 	*length = cost + 2 * l->p.depot_offset;
