@@ -571,8 +571,8 @@ static int improve(struct planner *p, int passes)
 {
 	size_t n = p->n, k = (size_t)p->k;
 	uint64_t step = 1;
-	uint64_t *changed = calloc(n, sizeof(*changed)); /* per slot: step of the last change */
-	uint64_t *looked = calloc(n, sizeof(*looked));   /* per order: step of the last look */
+	uint64_t *changed = calloc(n ? n : 1, sizeof(*changed)); /* per slot: last change */
+	uint64_t *looked = calloc(n ? n : 1, sizeof(*looked));   /* per order: last look */
 	uint32_t *tried = malloc((k ? k : 1) * sizeof(*tried));
 	int rc = 0;
 	if (changed == NULL || looked == NULL || tried == NULL) {
