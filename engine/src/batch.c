@@ -74,9 +74,11 @@ static int validate(const struct layout *l, const struct batch_order *orders, si
 		return wms_error_set(err, WMS_ERANGE, "cart.max_orders",
 		                     "cart.max_orders must be 1..%d, got %u", BATCH_MAX_CART_TOTES,
 		                     cart->max_orders);
-	if (cart->max_units < 1)
+	/* The bound keeps every sum of units (at most two carts' worth) far from overflow. */
+	if (cart->max_units < 1 || cart->max_units > BATCH_MAX_UNITS)
 		return wms_error_set(err, WMS_ERANGE, "cart.max_units",
-		                     "cart.max_units must be >= 1, got %u", cart->max_units);
+		                     "cart.max_units must be 1..%d, got %u", BATCH_MAX_UNITS,
+		                     cart->max_units);
 	if (opt->method < BATCH_SAVINGS || opt->method > BATCH_SINGLE)
 		return wms_error_set(err, WMS_EVALUE, "method", "unknown batching method %d",
 		                     opt->method);
@@ -94,10 +96,10 @@ static int validate(const struct layout *l, const struct batch_order *orders, si
 	char field[96];
 	for (size_t i = 0; i < n; i++) {
 		const struct batch_order *o = &orders[i];
-		if (o->units < 1) {
+		if (o->units < 1 || o->units > BATCH_MAX_UNITS) {
 			snprintf(field, sizeof(field), "orders[%zu].units", i);
-			return wms_error_set(err, WMS_ERANGE, field, "%s must be >= 1, got %u",
-			                     field, o->units);
+			return wms_error_set(err, WMS_ERANGE, field, "%s must be 1..%d, got %u",
+			                     field, BATCH_MAX_UNITS, o->units);
 		}
 		if (o->nlines < 1 || o->nlines > BATCH_MAX_LINES || o->lines == NULL) {
 			snprintf(field, sizeof(field), "orders[%zu].lines", i);

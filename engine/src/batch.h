@@ -41,6 +41,7 @@
 #define BATCH_MAX_ORDERS     1000000 /* orders in one call */
 #define BATCH_MAX_LINES      1000    /* lines of one order */
 #define BATCH_MAX_CART_TOTES 100     /* cart.max_orders */
+#define BATCH_MAX_UNITS      1000000 /* an order's units and a cart's max_units */
 
 struct batch_line {
 	struct layout_point at; /* the pick point (layout_parse_location's loc.point) */
@@ -49,14 +50,14 @@ struct batch_line {
 
 struct batch_order {
 	const char *id;                 /* borrowed, may be NULL; not used for decisions */
-	uint32_t units;                 /* room it takes on the cart, >= 1 */
+	uint32_t units;                 /* room it takes on the cart, 1..BATCH_MAX_UNITS */
 	const struct batch_line *lines; /* borrowed */
 	size_t nlines;                  /* 1..BATCH_MAX_LINES */
 };
 
 struct batch_cart {
 	uint32_t max_orders; /* totes on the cart, 1..BATCH_MAX_CART_TOTES */
-	uint32_t max_units;  /* >= 1 */
+	uint32_t max_units;  /* 1..BATCH_MAX_UNITS */
 };
 
 enum batch_method {

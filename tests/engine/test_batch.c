@@ -336,6 +336,8 @@ static void test_bad_input_is_refused_with_the_field_and_value_named(void **st)
 		{ "cart.max_orders", "101", WMS_ERANGE },
 		{ "cart.max_units", "0", WMS_ERANGE },
 		{ "method", "7", WMS_EVALUE },
+		{ "orders[1].units", "2000000", WMS_ERANGE },
+		{ "cart.max_units", "2000000", WMS_ERANGE },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct batch_order o[2] = { orders[0], orders[1] };
@@ -364,8 +366,14 @@ static void test_bad_input_is_refused_with_the_field_and_value_named(void **st)
 		case 6:
 			c.max_units = 0;
 			break;
-		default:
+		case 7:
 			op.method = 7;
+			break;
+		case 8:
+			o[1].units = 2000000;
+			break;
+		default:
+			c.max_units = 2000000;
 			break;
 		}
 		struct wms_error err = WMS_ERROR_INIT;
