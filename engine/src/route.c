@@ -986,6 +986,7 @@ home:
 
 /* ---- multi-block improvement ------------------------------------------------------------ */
 
+/* layout_distance on prepared points: the local search's inner loop. */
 static inline double fdist(const struct layout *l, const struct fpt *a, const struct fpt *b)
 {
 	double dx = fabs(a->x - b->x);
