@@ -27,10 +27,11 @@
  *      13 digits (UPC-A with its leading 0; 12 are tolerated), ]E4 carries EAN-8.
  *      Any other identifier (]C0 ]A0 ]d1 ]Q1 ...) and no identifier announce plain text.
  *   3. Plain text is, in this order: a Digital Link URI ("http://" or "https://"); an engine
- *      label (known prefix, case-insensitive); a GTIN (8, 12, 13 or 14 digits); a bracketed
- *      element string ("(" first). Without any identifier, anything else that starts with two
- *      digits or with a GS is tried as a raw element string (scanners that send no identifier
- *      still send FNC1 as GS). Everything else is `bad_format`.
+ *      label (known prefix, case-insensitive); a GTIN (8, 12, 13 or 14 digits; other digit
+ *      runs are bad_length, except 16+ digits without identifier, read as an element string);
+ *      a bracketed element string ("(" first). Without any identifier, anything else that
+ *      starts with two digits or with a GS (or GS alias) is tried as a raw element string
+ *      (scanners that send no identifier still send FNC1 as GS). The rest is `bad_format`.
  *
  * GS1 rules applied (GS1 General Specifications, section 3 and 7.8; Digital Link 1.2):
  *   - the full AI table with fixed and variable lengths and the numeric / CSET 82 / CSET 39 /
@@ -86,7 +87,8 @@ enum wms_barcode_errclass {
 
 /*
  * What went wrong with a scan. `position` counts bytes from 1 over the text exactly as it was
- * passed in (before trimming); 0 when the error concerns the whole scan. `ai` is the AI
+ * passed in (before trimming); 0 when the error concerns the whole scan; one past the last
+ * byte (len + 1) when the scan ended where more was expected. `ai` is the AI
  * concerned or "". The message names the AI, the value and the position; bytes that are not
  * printable ASCII are shown as \xNN, so the message is safe for logs and JSON.
  */
