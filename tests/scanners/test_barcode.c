@@ -415,8 +415,16 @@ static void test_bracketed_form_with_broken_brackets_is_bad_format(void **state)
 	refused("(1)2", WMS_BCERR_BAD_FORMAT);
 	refused("(01A)09506000134352", WMS_BCERR_BAD_FORMAT);
 	refused("(12345)X", WMS_BCERR_BAD_FORMAT);
-	/* Without '(' it is a raw element string: AI 01 then a ')' where a digit belongs. */
-	refused("01)09506000134352", WMS_BCERR_BAD_CHARSET);
+}
+
+static void test_text_without_an_opening_parenthesis_is_read_as_the_raw_form(void **state)
+{
+	struct wms_barcode_error err;
+	(void)state;
+	/* AI 01, then a ')' where a digit belongs. */
+	err = refused("01)09506000134352", WMS_BCERR_BAD_CHARSET);
+	assert_string_equal(err.ai, "01");
+	assert_int_equal(err.position, 3);
 }
 
 static void test_a_closing_parenthesis_inside_a_bracketed_value_is_data(void **state)
@@ -783,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_raw_form_names_unknown_and_truncated_ais),
 		cmocka_unit_test(test_bracketed_form_escapes_a_literal_parenthesis),
 		cmocka_unit_test(test_bracketed_form_with_broken_brackets_is_bad_format),
+		cmocka_unit_test(test_text_without_an_opening_parenthesis_is_read_as_the_raw_form),
 		cmocka_unit_test(test_a_closing_parenthesis_inside_a_bracketed_value_is_data),
 		cmocka_unit_test(test_an_ai_repeated_with_the_same_value_is_kept_once),
 		cmocka_unit_test(test_an_ai_repeated_with_a_different_value_is_refused),
