@@ -247,20 +247,26 @@ static bool engine_answers(const char *url)
 	return ok;
 }
 
-int wmsd_start(struct wmsd_proc *w, const char *const extra[], int timeout_ms)
+int wmsd_init(struct wmsd_proc *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = -1;
+	int rc = proc_tmpdir(w->dir);
+	if (rc)
+		return rc;
+	snprintf(w->url, sizeof(w->url), "ipc://%s/req.ipc", w->dir);
+	snprintf(w->events_url, sizeof(w->events_url), "ipc://%s/ev.ipc", w->dir);
+	return 0;
+}
+
+int wmsd_spawn(struct wmsd_proc *w, const char *const extra[], int timeout_ms)
 {
 	char bin[PATH_MAX], data[PATH_MAX + 8], log[PATH_MAX + 16];
 	const char *argv[32];
 	size_t n = 0;
 	int rc;
-	memset(w, 0, sizeof(*w));
-	w->pid = -1;
-	if ((rc = proc_tmpdir(w->dir)) != 0)
-		return rc;
 	snprintf(data, sizeof(data), "%s/data", w->dir);
 	snprintf(log, sizeof(log), "%s/wmsd.log", w->dir);
-	snprintf(w->url, sizeof(w->url), "ipc://%s/req.ipc", w->dir);
-	snprintf(w->events_url, sizeof(w->events_url), "ipc://%s/ev.ipc", w->dir);
 	argv[n++] = proc_bin("wmsd", bin);
 	argv[n++] = "--data";
 	argv[n++] = data;
@@ -272,33 +278,46 @@ int wmsd_start(struct wmsd_proc *w, const char *const extra[], int timeout_ms)
 	for (size_t i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	if ((rc = proc_spawn(argv, NULL, log, true, log, &w->pid)) != 0)
-		goto fail;
+	if ((rc = proc_spawn(argv, NULL, log, true, log, &w->pid)) != 0) {
+		w->pid = -1;
+		return rc;
+	}
 	int64_t deadline = proc_now_ms() + timeout_ms;
 	while (!engine_answers(w->url)) {
 		int st;
 		if (proc_wait(w->pid, 0, &st) == 0) {
 			w->pid = -1;
 			fprintf(stderr, "wmsd exited with status %d at start; see %s\n", st, log);
-			rc = WMS_EIO;
-			goto fail;
+			return WMS_EIO;
 		}
 		if (proc_now_ms() >= deadline) {
-			rc = WMS_ETIMEDOUT;
-			goto fail;
+			wmsd_kill(w, SIGKILL, NULL);
+			return WMS_ETIMEDOUT;
 		}
 	}
 	return 0;
-fail:
-	wmsd_stop(w);
+}
+
+int wmsd_start(struct wmsd_proc *w, const char *const extra[], int timeout_ms)
+{
+	int rc = wmsd_init(w);
+	if (rc == 0 && (rc = wmsd_spawn(w, extra, timeout_ms)) != 0)
+		wmsd_stop(w);
+	return rc;
+}
+
+int wmsd_kill(struct wmsd_proc *w, int sig, int *status)
+{
+	int rc = 0;
+	if (w->pid > 0)
+		rc = proc_kill(w->pid, sig, 10000, status);
+	w->pid = -1;
 	return rc;
 }
 
 void wmsd_stop(struct wmsd_proc *w)
 {
-	if (w->pid > 0)
-		proc_kill(w->pid, SIGTERM, 10000, NULL);
-	w->pid = -1;
+	wmsd_kill(w, SIGTERM, NULL);
 	if (w->dir[0])
 		proc_rmtree(w->dir);
 	w->dir[0] = '\0';

@@ -101,15 +101,25 @@ struct wmsd_proc {
 	pid_t pid;
 };
 
+/* Creates W's temporary directory and names its sockets; starts nothing. */
+int wmsd_init(struct wmsd_proc *w);
+
 /*
- * Creates a temporary directory, spawns $WMS_BIN/wmsd --data DIR/data --listen ipc://DIR/req.ipc
- * --events ipc://DIR/ev.ipc --quiet plus EXTRA (NULL-terminated, may be NULL: e.g.
- * "--sim-clock"), and waits up to TIMEOUT_MS until it answers ping. On failure nothing is
- * left running or on disk.
+ * Spawns $WMS_BIN/wmsd --data DIR/data --listen ipc://DIR/req.ipc --events ipc://DIR/ev.ipc
+ * --quiet plus EXTRA (NULL-terminated, may be NULL: e.g. "--sim-clock"), output in
+ * DIR/wmsd.log, and waits up to TIMEOUT_MS until it answers ping. Calling it again after
+ * wmsd_kill restarts the engine on the same store. On failure the process is gone.
  */
+int wmsd_spawn(struct wmsd_proc *w, const char *const extra[], int timeout_ms);
+
+/* wmsd_init + wmsd_spawn; on failure nothing is left running or on disk. */
 int wmsd_start(struct wmsd_proc *w, const char *const extra[], int timeout_ms);
 
-/* SIGTERM, a bounded wait (SIGKILL after 10 s), then removes the directory. Idempotent. */
+/* Sends SIG (SIGTERM: graceful; SIGKILL: a crash) and reaps the engine; keeps the directory.
+ * *STATUS (may be NULL) as proc_wait. */
+int wmsd_kill(struct wmsd_proc *w, int sig, int *status);
+
+/* Stops the engine (SIGTERM, SIGKILL after 10 s) and removes the directory. Idempotent. */
 void wmsd_stop(struct wmsd_proc *w);
 
 /*
