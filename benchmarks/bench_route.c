@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../engine/src/batch.h"
-#include "../engine/src/layout.h"
-#include "../engine/src/route.h"
+#include "batch.h"
+#include "layout.h"
+#include "route.h"
 #include "pickgen.h"
 
 #define WAVE 2000 /* orders per wave when planning large order sets */

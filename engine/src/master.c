@@ -228,7 +228,7 @@ static int normalise_gtins(struct cmd_ctx *c, json_t *item)
 		snprintf(field, sizeof(field), "item.gtins[%zu]", i);
 		const char *code = json_is_string(g) ? json_string_value(g) : req_str(g, "gtin");
 		long long qty = json_is_object(g) ? req_int(g, "qty", 1) : 1;
-		if (wms_gtin_normalize(code, strlen(code), g14) != 0) {
+		if (wms_gtin_normalise(code, strlen(code), g14, NULL) != 0) {
 			json_decref(out);
 			return cmd_fail(
 			    c, WMS_EGTIN, field,
@@ -353,7 +353,7 @@ int master_gtin_lookup(struct store_txn *txn, const char *tenant, const char *gt
 	char g14[15];
 	struct key k = KEY_INIT;
 	json_t *doc;
-	if (wms_gtin_normalize(gtin, strlen(gtin), g14) != 0)
+	if (wms_gtin_normalise(gtin, strlen(gtin), g14, NULL) != 0)
 		return WMS_EGTIN;
 	gtin_key(&k, g14, tenant);
 	int rc = store_get_json(txn, STORE_GTINS, k.b, k.n, &doc);

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "../../engine/src/batch.h"
-#include "../../engine/src/layout.h"
-#include "../../engine/src/route.h"
+#include "batch.h"
+#include "layout.h"
+#include "route.h"
 #include "pickgen.h"
 
 #define EPS 1e-6

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../engine/src/layout.h"
+#include "layout.h"
 
 #define EPS 1e-12
 

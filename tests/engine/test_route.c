@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "../../engine/src/layout.h"
-#include "../../engine/src/route.h"
+#include "layout.h"
+#include "route.h"
 #include "pickgen.h"
 
 #define EPS     1e-9

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../engine/src/batch.h"
-#include "../../engine/src/layout.h"
+#include "batch.h"
+#include "layout.h"
 
 struct pg_rng {
 	uint64_t s;
