@@ -57,6 +57,8 @@ ALL_SRC   := $(PROTO_SRC) $(SCAN_SRC) $(ENGINE_SRC) $(SUPPORT_SRC) $(TEST_SRC) $
              $(wildcard engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c)
 
 .PHONY: all deps run test bench fuzz format clean check-format
+# Objects built for test programs are intermediates to make; keep them so reruns are quick.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(TESTS) $(BENCHES)
