@@ -1,5 +1,5 @@
 /*
- * Tests of time zones (tz).
+ * Tests of time zones (tz) and the carrier-cutoff calendar (cal).
  *
  * The reference for offsets and wall dates is glibc's localtime_r() under setenv("TZ"), used
  * here only: the engine must not touch the process-global TZ. The zones are chosen for what
@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "cal.h"
 #include "tz.h"
 
 #define SEC    1000LL
@@ -567,6 +568,211 @@ static void test_malformed_footers_refused(void **state)
 	tz_free(z);
 }
 
+/* ---- the cutoff calendar ---- */
+
+static void test_parse_hhmm_refuses_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",      "7:05",  "07:5",   "24:00",    "23:60",
+		"07-05", " 7:05", "07:05 ", "+7:05",    "07:05\n",
+		"0705",  "aa:bb", "-1:00",  "07:05:00", "7:5",
+		"1:234", "99:99", "07:0x",  "07 05",    "\xef\xbc\x90\xef\xbc\x97:05"
+	};
+	int m = -42;
+	(void)state;
+	assert_int_equal(cal_parse_hhmm("00:00", &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(cal_parse_hhmm("23:59", &m), 0);
+	assert_int_equal(m, 1439);
+	assert_int_equal(cal_parse_hhmm("07:05", &m), 0);
+	assert_int_equal(m, 425);
+	m = -42;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (cal_parse_hhmm(bad[i], &m) != -1)
+			fail_msg("\"%s\" was accepted as %d", bad[i], m);
+		assert_int_equal(m, -42);
+	}
+	assert_int_equal(cal_parse_hhmm(NULL, &m), -1);
+}
+
+static void test_next_cutoff_skips_days_outside_mask(void **state)
+{
+	const struct tz *z = zone("UTC");
+	const int five_pm = 17 * 60;
+	(void)state;
+	/* Friday 2024-06-07 after the truck: Monday's. */
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 7, 18, 0), five_pm, CAL_WEEKDAYS),
+	                utc(2024, 6, 10, 17, 0));
+	/* Before it, and exactly at it: Friday's. */
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 7, 17, 0) - 1, five_pm, CAL_WEEKDAYS),
+	                utc(2024, 6, 7, 17, 0));
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 7, 17, 0), five_pm, CAL_WEEKDAYS),
+	                utc(2024, 6, 7, 17, 0));
+	/* Sundays only, and Wednesday seen from Thursday: six days ahead. */
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 7, 18, 0), five_pm, CAL_SUN),
+	                utc(2024, 6, 9, 17, 0));
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 6, 17, 1), five_pm, CAL_WED),
+	                utc(2024, 6, 12, 17, 0));
+	/* Wednesday's own cutoff has just passed: a week ahead. */
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 5, 17, 0) + 1, five_pm, CAL_WED),
+	                utc(2024, 6, 12, 17, 0));
+	/* No day in the mask, or a minute that is not one. */
+	assert_ms_equal(cal_next_cutoff(z, 0, five_pm, 0), -1);
+	assert_ms_equal(cal_next_cutoff(z, 0, five_pm, 1u << 7), -1);
+	assert_ms_equal(cal_next_cutoff(z, 0, five_pm, ~CAL_ALL_DAYS), -1);
+	assert_ms_equal(cal_next_cutoff(z, 0, 1440, CAL_ALL_DAYS), -1);
+	assert_ms_equal(cal_next_cutoff(z, 0, -1, CAL_ALL_DAYS), -1);
+	/* Bits above Sunday are ignored. */
+	assert_ms_equal(cal_next_cutoff(z, utc(2024, 6, 7, 18, 0), five_pm, CAL_SUN | 0xff00u),
+	                utc(2024, 6, 9, 17, 0));
+
+	/* Every mask from every hour of a week, against the definition. */
+	const struct tz *ny = zone("America/New_York");
+	for (unsigned mask = 1; mask < 128; mask++) {
+		for (int64_t now = utc(2024, 3, 4, 0, 0); now < utc(2024, 3, 18, 0, 0);
+		     now += 5 * HOUR + 7 * MINUTE) {
+			int64_t c = cal_next_cutoff(ny, now, five_pm, mask);
+			int y, mon, d, wday, minute;
+			assert_true(c >= now);
+			tz_local_date(ny, c, &y, &mon, &d, &wday, &minute);
+			assert_int_equal(minute, five_pm);
+			assert_true(mask & (1u << wday));
+			/* None missed: each day of the week before C's is outside the mask or past.
+			 */
+			for (int k = 1; k <= 7; k++)
+				assert_true((mask & (1u << ((wday + 7 - k) % 7))) == 0 ||
+				            tz_local_to_utc(ny, y, mon, d - k, five_pm) < now);
+		}
+	}
+}
+
+static void test_next_cutoff_keeps_wall_time_across_dst(void **state)
+{
+	const struct tz *ny = zone("America/New_York");
+	const struct tz *lon = zone("Europe/London");
+	const struct tz *lh = zone("Australia/Lord_Howe");
+	(void)state;
+	/* Friday 17:00 EST is 22:00Z; Monday 17:00 EDT is 21:00Z. */
+	assert_ms_equal(cal_next_cutoff(ny, utc(2024, 3, 8, 12, 0), 17 * 60, CAL_WEEKDAYS),
+	                utc(2024, 3, 8, 22, 0));
+	assert_ms_equal(cal_next_cutoff(ny, utc(2024, 3, 8, 22, 0) + 1, 17 * 60, CAL_WEEKDAYS),
+	                utc(2024, 3, 11, 21, 0));
+	/* London in autumn: 16:00 BST (15:00Z) on Friday, 16:00 GMT (16:00Z) on Monday. */
+	assert_ms_equal(cal_next_cutoff(lon, utc(2024, 10, 25, 15, 0) + 1, 16 * 60, CAL_WEEKDAYS),
+	                utc(2024, 10, 28, 16, 0));
+	/* The footer era behaves the same (New York's table ends in 2037). */
+	assert_ms_equal(cal_next_cutoff(ny, utc(2091, 3, 9, 22, 0) + 1, 17 * 60, CAL_WEEKDAYS),
+	                utc(2091, 3, 12, 21, 0));
+	/* A cutoff inside the spring gap: 02:30 is read as EST, 03:30 EDT. */
+	assert_ms_equal(cal_next_cutoff(ny, utc(2024, 3, 10, 0, 0), 150, CAL_ALL_DAYS),
+	                utc(2024, 3, 10, 7, 30));
+	/* A cutoff inside the autumn overlap happens once, at its first 01:30 (EDT) ... */
+	assert_ms_equal(cal_next_cutoff(ny, utc(2024, 11, 3, 0, 0), 90, CAL_ALL_DAYS),
+	                utc(2024, 11, 3, 5, 30));
+	/* ... so after it, the next is Monday's 01:30 EST, not the repeated hour. */
+	assert_ms_equal(cal_next_cutoff(ny, utc(2024, 11, 3, 5, 30) + 1, 90, CAL_ALL_DAYS),
+	                utc(2024, 11, 4, 6, 30));
+	/* Lord Howe's half-hour change: 17:00 +11 then 17:00 +10:30. */
+	assert_ms_equal(cal_next_cutoff(lh, utc(2024, 4, 5, 6, 0) + 1, 17 * 60, CAL_WEEKDAYS),
+	                utc(2024, 4, 8, 6, 30));
+}
+
+static void test_delivery_by_is_end_of_local_day(void **state)
+{
+	const struct tz *ny = zone("America/New_York");
+	const struct tz *u = zone("UTC");
+	(void)state;
+	/* Shipped Friday 17:00 EDT: the same day ends at 03:59:59.999Z. */
+	assert_ms_equal(cal_delivery_by(ny, utc(2024, 6, 7, 21, 0), 0), utc(2024, 6, 8, 4, 0) - 1);
+	assert_ms_equal(cal_delivery_by(ny, utc(2024, 6, 7, 21, 0), 2), utc(2024, 6, 10, 4, 0) - 1);
+	/* Friday 22:00 EDT is Saturday in UTC; the local date counts. */
+	assert_ms_equal(cal_delivery_by(ny, utc(2024, 6, 8, 2, 0), 0), utc(2024, 6, 8, 4, 0) - 1);
+	/* Shipped in EST, delivered in EDT: Sunday 2024-03-10 has 23 hours. */
+	assert_ms_equal(cal_delivery_by(ny, utc(2024, 3, 9, 22, 0), 1), utc(2024, 3, 11, 4, 0) - 1);
+	assert_ms_equal(cal_delivery_by(ny, utc(2024, 3, 9, 22, 0), 0), utc(2024, 3, 10, 5, 0) - 1);
+	/* Across a month and a year end. */
+	assert_ms_equal(cal_delivery_by(u, utc(2024, 12, 30, 10, 0), 3), utc(2025, 1, 3, 0, 0) - 1);
+	/* At the first and last millisecond of a day. */
+	assert_ms_equal(cal_delivery_by(u, utc(2024, 6, 7, 0, 0), 0), utc(2024, 6, 8, 0, 0) - 1);
+	assert_ms_equal(cal_delivery_by(u, utc(2024, 6, 8, 0, 0) - 1, 0),
+	                utc(2024, 6, 8, 0, 0) - 1);
+	/* A transit the calendar does not take never delivers. */
+	assert_ms_equal(cal_delivery_by(u, 0, -1), INT64_MAX);
+	assert_ms_equal(cal_delivery_by(u, 0, CAL_TRANSIT_MAX + 1), INT64_MAX);
+	assert_ms_equal(cal_delivery_by(u, 0, CAL_TRANSIT_MAX),
+	                (int64_t)(CAL_TRANSIT_MAX + 1) * DAY - 1);
+}
+
+/* The definition, walked cutoff by cutoff from NOW. */
+static int64_t latest_by_walking(const struct tz *z, int64_t now, int minute, unsigned mask,
+                                 int transit, int64_t promised)
+{
+	int64_t best = -1;
+	for (int64_t c = cal_next_cutoff(z, now, minute, mask); c != -1 && c <= promised;
+	     c = cal_next_cutoff(z, c + 1, minute, mask))
+		if (cal_delivery_by(z, c, transit) <= promised)
+			best = c;
+	return best;
+}
+
+static void test_latest_cutoff_for_promise(void **state)
+{
+	const struct tz *u = zone("UTC");
+	const struct tz *ny = zone("America/New_York");
+	const int five_pm = 17 * 60;
+	const int64_t monday = utc(2024, 6, 3, 8, 0);
+	(void)state;
+	/* Two days' transit, promised by the end of Friday 2024-06-07: Wednesday's truck. */
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 2, utc(2024, 6, 8, 0, 0) - 1),
+	    utc(2024, 6, 5, 17, 0));
+	/* One millisecond less and Wednesday's parcel is late: Tuesday's. */
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 2, utc(2024, 6, 8, 0, 0) - 2),
+	    utc(2024, 6, 4, 17, 0));
+	/* Promised by Monday night: Friday's, because the weekend has no truck. */
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 2, utc(2024, 6, 11, 0, 0) - 1),
+	    utc(2024, 6, 7, 17, 0));
+	/* Promised too soon: none. */
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 2, utc(2024, 6, 5, 12, 0)), -1);
+	/* The only good truck is the one at NOW; a millisecond later there is none. */
+	assert_ms_equal(cal_latest_cutoff_for(u, utc(2024, 6, 5, 17, 0), five_pm, CAL_WEEKDAYS, 2,
+	                                      utc(2024, 6, 8, 0, 0) - 1),
+	                utc(2024, 6, 5, 17, 0));
+	assert_ms_equal(cal_latest_cutoff_for(u, utc(2024, 6, 5, 17, 0) + 1, five_pm, CAL_WEEKDAYS,
+	                                      2, utc(2024, 6, 8, 0, 0) - 1),
+	                -1);
+	/* A promise in the past, an empty mask, a bad transit. */
+	assert_ms_equal(cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 0, monday - 1), -1);
+	assert_ms_equal(cal_latest_cutoff_for(u, monday, five_pm, 0, 2, monday + 30 * DAY), -1);
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, -1, monday + 30 * DAY), -1);
+	/* A promise three years out is answered without walking three years: Friday 2027-03-05's
+	 * truck for a promise of Monday 2027-03-08's end. */
+	assert_ms_equal(
+	    cal_latest_cutoff_for(u, monday, five_pm, CAL_WEEKDAYS, 1, utc(2027, 3, 9, 0, 0) - 1),
+	    utc(2027, 3, 5, 17, 0));
+	/* New York around both DST changes, against the definition walked cutoff by cutoff. */
+	for (int64_t promised = utc(2024, 3, 1, 0, 0); promised < utc(2024, 3, 25, 0, 0);
+	     promised += 7 * HOUR + 11 * MINUTE) {
+		for (int transit = 0; transit <= 3; transit++) {
+			int64_t now = utc(2024, 2, 25, 9, 0);
+			assert_ms_equal(
+			    cal_latest_cutoff_for(ny, now, five_pm, CAL_MON | CAL_WED | CAL_SAT,
+			                          transit, promised),
+			    latest_by_walking(ny, now, five_pm, CAL_MON | CAL_WED | CAL_SAT,
+			                      transit, promised));
+			now = utc(2024, 10, 25, 9, 0);
+			assert_ms_equal(cal_latest_cutoff_for(ny, now, 90, CAL_ALL_DAYS, transit,
+			                                      promised + 245 * DAY),
+			                latest_by_walking(ny, now, 90, CAL_ALL_DAYS, transit,
+			                                  promised + 245 * DAY));
+		}
+	}
+}
+
 /* Each test starts with an empty cache and leaves none behind (valgrind, ASan). */
 static int clear_cache(void **state)
 {
@@ -592,6 +798,11 @@ int main(void)
 		T(test_get_from_many_threads_loads_one_zone),
 		T(test_truncated_or_corrupt_tzif_refused),
 		T(test_malformed_footers_refused),
+		T(test_parse_hhmm_refuses_malformed),
+		T(test_next_cutoff_skips_days_outside_mask),
+		T(test_next_cutoff_keeps_wall_time_across_dst),
+		T(test_delivery_by_is_end_of_local_day),
+		T(test_latest_cutoff_for_promise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
