@@ -3,7 +3,11 @@
 
 #include "master.h"
 #include "orders.h"
+#include "pack.h"
+#include "pick.h"
+#include "scan.h"
 #include "sysops.h"
+#include "wave.h"
 
 #include <string.h>
 
@@ -30,6 +34,17 @@ static const struct op_row op_rows[] = {
 	{ "order.submit", order_submit },
 	{ "order.get", order_get },
 	{ "order.cancel", order_cancel },
+	{ "wave.plan", wave_plan },
+	{ "wave.get", wave_get },
+	{ "wave.release", wave_release },
+	{ "wave.cancel", wave_cancel },
+	{ "task.next", task_next },
+	{ "device.put", device_put },
+	{ "pick.scan", pick_scan },
+	{ "pick.short", pick_short },
+	{ "pack.scan", pack_scan },
+	{ "pack.weigh", pack_weigh },
+	{ "pack.close", pack_close },
 };
 #define N_ROWS (sizeof(op_rows) / sizeof(op_rows[0]))
 

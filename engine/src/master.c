@@ -1,6 +1,7 @@
 /* master.c - tenants, warehouses, items, stock (see master.h). */
 #include "master.h"
 
+#include "alloc.h"
 #include "engine.h"
 #include "events.h"
 #include "store.h"
@@ -43,6 +44,7 @@ int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, con
                      json_t **out)
 {
 	struct key k = KEY_INIT;
+	*out = NULL;
 	key_str(&k, tenant);
 	key_str(&k, sku);
 	int rc = store_get_json(c->txn, STORE_ITEMS, k.b, k.n, out);
@@ -464,6 +466,9 @@ int master_stock_receive(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(ev, "expiry", json_string(expiry));
 	if ((rc = ev_emit(c, "stock.received", 0, ev)))
 		goto out;
+	/* New stock may complete backordered orders: oldest promise first. */
+	if ((rc = alloc_backorders(c, req_str(c->req, "tenant"), req_str(c->req, "sku"))))
+		goto out;
 	json_object_set_new(row, "location", json_string(loc));
 	*reply = json_pack("{s:O}", "stock", row);
 out:
@@ -515,6 +520,8 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 		goto out;
 	if (d == 0)
 		json_decref(ev);
+	if (d > 0 && (rc = alloc_backorders(c, req_str(c->req, "tenant"), req_str(c->req, "sku"))))
+		goto out;
 	json_object_set_new(row, "location", json_string(loc));
 	*reply = json_pack("{s:O, s:I}", "stock", row, "delta", (json_int_t)d);
 out:

@@ -1,6 +1,7 @@
 /* orders.c - order submission, look-up, cancellation, lifecycle (see orders.h). */
 #include "orders.h"
 
+#include "alloc.h"
 #include "events.h"
 #include "keys.h"
 #include "master.h"
@@ -187,7 +188,7 @@ int order_move(struct cmd_ctx *c, struct order *o, enum order_state to, json_t *
 		json_object_set_new(o->doc, "milestones", ms);
 	}
 	json_object_set_new(ms, order_state_name(to), json_string(wms_time_format(c->now, at)));
-	int rc = order_save(c, o);
+	int rc = o->defer_save ? 0 : order_save(c, o);
 	if (rc) {
 		json_decref(extra);
 		return rc;
@@ -200,6 +201,111 @@ int order_move(struct cmd_ctx *c, struct order *o, enum order_state to, json_t *
 	}
 	snprintf(type, sizeof(type), "order.%s", order_state_name(to));
 	return order_emit(c, o, type, f);
+}
+
+/* Lifecycle rank of the states a shipment passes through, for "least advanced". */
+static int ship_rank(enum order_state s)
+{
+	switch (s) {
+	case ORDER_ALLOCATED:
+		return 1;
+	case ORDER_WAVED:
+		return 2;
+	case ORDER_PICKING:
+		return 3;
+	case ORDER_PICKED:
+		return 4;
+	case ORDER_PACKING:
+		return 5;
+	case ORDER_PACKED:
+		return 6;
+	case ORDER_SHIPPED:
+		return 7;
+	case ORDER_IN_TRANSIT:
+		return 8;
+	case ORDER_OUT_FOR_DELIVERY:
+		return 9;
+	case ORDER_DELIVERED:
+		return 10;
+	default:
+		return 0;
+	}
+}
+
+json_t *order_shipment(const struct order *o, const char *ship, size_t *idx)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		if (strcmp(req_str(s, "id"), ship) == 0) {
+			if (idx)
+				*idx = i;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+int order_shipment_move(struct cmd_ctx *c, struct order *o, size_t idx, enum order_state to,
+                        json_t *extra)
+{
+	json_t *ships = json_object_get(json_object_get(o->doc, "allocation"), "shipments");
+	json_t *s = json_array_get(ships, idx);
+	char at[WMS_TIME_BUFSZ];
+	if (s == NULL) {
+		json_decref(extra);
+		return WMS_EINTERNAL;
+	}
+	if (extra == NULL)
+		extra = json_object();
+	json_object_set(extra, "shipment", json_object_get(s, "id"));
+	json_object_set_new(s, "state", json_string(order_state_name(to)));
+	json_t *ms = json_object_get(s, "milestones");
+	if (ms == NULL)
+		json_object_set_new(s, "milestones", ms = json_object());
+	json_object_set_new(ms, order_state_name(to), json_string(wms_time_format(c->now, at)));
+
+	/* The least advanced shipment decides the order's state. */
+	int least = ship_rank(to);
+	size_t i;
+	json_t *x;
+	json_array_foreach(ships, i, x)
+	{
+		enum order_state st = order_state_parse(req_str(x, "state"));
+		int r = ship_rank(st ? st : ORDER_ALLOCATED);
+		if (r < least)
+			least = r;
+	}
+	enum order_state cur = order_state(o);
+	if (ship_rank(cur) == 0 || least <= ship_rank(cur)) {
+		int rc = order_save(c, o);
+		if (rc == 0) {
+			char type[48];
+			snprintf(type, sizeof(type), "shipment.%s", order_state_name(to));
+			return order_emit(c, o, type, extra);
+		}
+		json_decref(extra);
+		return rc;
+	}
+	/* Step through the intermediate states so the timeline has each milestone. */
+	static const enum order_state chain[] = { ORDER_ALLOCATED,        ORDER_WAVED,
+		                                  ORDER_PICKING,          ORDER_PICKED,
+		                                  ORDER_PACKING,          ORDER_PACKED,
+		                                  ORDER_SHIPPED,          ORDER_IN_TRANSIT,
+		                                  ORDER_OUT_FOR_DELIVERY, ORDER_DELIVERED };
+	int rc = 0;
+	for (size_t k = 0; k < sizeof(chain) / sizeof(chain[0]) && rc == 0; k++) {
+		int r = ship_rank(chain[k]);
+		if (r <= ship_rank(order_state(o)) || r > least)
+			continue;
+		if (r < least && !order_can_move(order_state(o), chain[k]))
+			continue; /* a step the lifecycle lets an order skip */
+		rc = order_move(c, o, chain[k], json_deep_copy(extra));
+	}
+	json_decref(extra);
+	return rc;
 }
 
 /* ---- submission ---- */
@@ -268,7 +374,7 @@ static int validate_order(struct cmd_ctx *c, const json_t *o)
 	json_array_foreach(json_object_get(o, "lines"), i, line)
 	{
 		char field[48];
-		json_t *item;
+		json_t *item = NULL;
 		snprintf(field, sizeof(field), "order.lines[%zu].sku", i);
 		rc = master_item_load(c, tenant, req_str(line, "sku"), field, &item);
 		json_decref(item);
@@ -339,28 +445,32 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 		rc = WMS_ENOMEM;
 		goto out;
 	}
-	/* The reply is part of the document, so that a resend is answered with it: build it
-	 * first and write the document once. */
-	json_t *body = json_pack("{s:{s:s, s:s, s:I, s:s}}", "order", "tenant", tenant, "id", id,
-	                         "no", (json_int_t)ord.no, "state", "received");
-	if (body == NULL) {
-		rc = WMS_ENOMEM;
-		goto out;
-	}
-	json_object_set(ord.doc, "reply", body);
-	struct key nk = KEY_INIT;
-	key_u64(&nk, ord.no);
-	/* Internal numbers only grow: the order document is an append. */
-	if ((rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
-	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE))) {
-		json_decref(body);
-		goto out;
-	}
 	json_t *ev = json_pack(
 	    "{s:s, s:O, s:O, s:O, s:O}", "state", "received", "lines", json_object_get(o, "lines"),
 	    "service", json_object_get(o, "service"), "promised_by",
 	    json_object_get(o, "promised_by"), "ship_to", json_object_get(o, "ship_to"));
-	if ((rc = order_emit(c, &ord, "order.received", ev))) {
+	if ((rc = order_emit(c, &ord, "order.received", ev)))
+		goto out;
+	/* Allocation happens in the same transaction: the OMS learns at once where the order
+	 * ships from and whether the promise holds. */
+	ord.defer_save = true;
+	if ((rc = alloc_order(c, &ord)))
+		goto out;
+	json_t *body =
+	    json_pack("{s:{s:s, s:s, s:I, s:s, s:o}}", "order", "tenant", tenant, "id", id, "no",
+	              (json_int_t)ord.no, "state", order_state_name(order_state(&ord)),
+	              "allocation", alloc_summary(json_object_get(ord.doc, "allocation")));
+	if (body == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	/* The reply is part of the document so that a resend is answered with it; the document
+	 * is written once, an append under the new internal number. */
+	json_object_set(ord.doc, "reply", body);
+	struct key nk = KEY_INIT;
+	key_u64(&nk, ord.no);
+	if ((rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
+	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE))) {
 		json_decref(body);
 		goto out;
 	}
@@ -414,8 +524,12 @@ int order_cancel(struct cmd_ctx *c, json_t **reply)
 		              order_id(&o), order_state_name(s));
 	} else {
 		changed = true;
-		rc = order_move(c, &o, ORDER_CANCELLED,
-		                reason ? json_pack("{s:s}", "reason", reason) : NULL);
+		/* Cancellation gives back everything the order holds, in the same transaction. */
+		rc = s == ORDER_BACKORDERED ? alloc_backorder_forget(c, &o)
+		                            : alloc_release(c, &o, "cancelled");
+		if (rc == 0)
+			rc = order_move(c, &o, ORDER_CANCELLED,
+			                reason ? json_pack("{s:s}", "reason", reason) : NULL);
 	}
 	if (rc == 0)
 		*reply = json_pack("{s:{s:s, s:s, s:s}, s:b}", "order", "tenant", order_tenant(&o),

@@ -60,10 +60,11 @@ bool order_state_shipped(enum order_state s);
 struct order {
 	uint64_t no;
 	json_t *doc;
+	bool defer_save; /* order_move leaves saving to the caller (one write for a new order) */
 };
 #define ORDER_INIT                                                                                 \
 	{                                                                                          \
-		0, NULL                                                                            \
+		0, NULL, false                                                                     \
 	}
 
 /* Loads by tenant and id. Errors: WMS_ENOTFOUND (with c->err naming FIELD when c given). */
@@ -79,11 +80,25 @@ const char *order_id(const struct order *o);
 const json_t *order_submitted(const struct order *o);
 
 /*
- * Moves O to state TO (checked), stamps milestones[TO] = now, saves, and emits "order.<to>"
+ * Moves O to state TO (checked), stamps milestones[TO] = now, saves (unless o->defer_save), and
+ * emits "order.<to>"
  * carrying tenant, order, from, and EXTRA's fields (stolen, may be NULL).
  * Errors: WMS_ESTATE when the move is not allowed.
  */
 int order_move(struct cmd_ctx *c, struct order *o, enum order_state to, json_t *extra);
+
+/*
+ * Moves shipment IDX of O's allocation to state TO (stamped in the shipment's "milestones").
+ * The order's own state is the least advanced of its shipments' states: when that advances,
+ * the order moves (order_move, through every intermediate state) and its events carry EXTRA
+ * and "shipment"; otherwise a "shipment.<to>" event with EXTRA says what happened. EXTRA is
+ * stolen. Saves O.
+ */
+int order_shipment_move(struct cmd_ctx *c, struct order *o, size_t idx, enum order_state to,
+                        json_t *extra);
+
+/* The shipment of O's allocation with id SHIP (borrowed) and its index, or NULL. */
+json_t *order_shipment(const struct order *o, const char *ship, size_t *idx);
 
 /* Emits an order event that is not a state change ("order.at_risk"); FIELDS stolen. */
 int order_emit(struct cmd_ctx *c, const struct order *o, const char *type, json_t *fields);

@@ -40,10 +40,21 @@
 	X(STORE_TENANTS, "tenants")           /* tenant id -> JSON */                              \
 	X(STORE_WAREHOUSES, "warehouses")     /* warehouse id -> JSON */                           \
 	X(STORE_ITEMS, "items")               /* tenant, sku -> JSON */                            \
-	X(STORE_GTINS, "gtins")               /* gtin14 -> tenant, sku, pack qty */                \
+	X(STORE_GTINS, "gtins")               /* gtin14, tenant -> sku, pack qty */                \
 	X(STORE_STOCK, "stock")               /* tenant, sku, warehouse, location, lot -> JSON */  \
 	X(STORE_ORDERS, "orders")             /* u64 order_no -> order JSON */                     \
-	X(STORE_ORDER_IDS, "order_ids")       /* tenant, order id -> u64 order_no */
+	X(STORE_ORDER_IDS, "order_ids")       /* tenant, order id -> u64 order_no */               \
+	X(STORE_BACKORDERS, "backorders")     /* tenant, u64 promised_by, u64 order_no -> "" */    \
+	X(STORE_WAVE_QUEUE, "wave_queue") /* warehouse, u64 cutoff, prio, u64 no, k -> ship id */  \
+	X(STORE_WAVES, "waves")           /* u64 wave no -> wave JSON */                           \
+	X(STORE_BATCHES, "batches")       /* u64 wave, u64 batch -> batch JSON */                  \
+	X(STORE_TASKS, "tasks")           /* u64 wave, u64 batch, u64 seq -> task JSON */          \
+	X(STORE_BATCH_QUEUE, "batch_queue") /* warehouse, u64 cutoff, u64 wave, u64 batch */       \
+	X(STORE_PICKERS, "pickers")         /* warehouse, picker -> u64 wave, u64 batch */         \
+	X(STORE_TOTES, "totes")             /* tote -> the order it holds */                       \
+	X(STORE_DEVICES, "devices")         /* device id -> settings JSON */                       \
+	X(STORE_SCANS, "scans")             /* device, scan_id -> request and verdict */           \
+	X(STORE_STATIONS, "stations")       /* warehouse, station -> packing session */
 
 enum store_tbl {
 #define STORE_TBL_ENUM(sym, name) sym,

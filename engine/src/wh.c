@@ -2,6 +2,7 @@
 #include "wh.h"
 
 #include "cmd.h"
+#include "layout.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -111,4 +112,22 @@ size_t wh_location_count(const json_t *wh)
 	const json_t *layout = json_object_get(wh, "layout");
 	return (size_t)lp_int(layout, "aisles", 1) * (size_t)lp_int(layout, "blocks", 1) * 2 *
 	       (size_t)lp_int(layout, "slots_per_side", 1) * (size_t)lp_int(layout, "levels", 1);
+}
+
+int wh_layout(const json_t *wh, struct layout *out, struct wms_error *err)
+{
+	const json_t *l = json_object_get(wh, "layout");
+	const json_t *depot = json_object_get(l, "depot");
+	struct layout_params p = LAYOUT_PARAMS_INIT;
+	p.aisles = lp_int(l, "aisles", 1);
+	p.blocks = lp_int(l, "blocks", 1);
+	p.slots_per_side = lp_int(l, "slots_per_side", 1);
+	p.levels = lp_int(l, "levels", 1);
+	p.slot_length = req_num(l, "slot_length", 1.0);
+	p.aisle_spacing = req_num(l, "aisle_spacing", 5.0);
+	p.end_gap = req_num(l, "end_gap", 0.0);
+	p.depot_aisle = (int)req_int(depot, "aisle", 1);
+	p.depot_offset = req_num(depot, "offset", 0.0);
+	p.depot_shift = req_num(depot, "shift", 0.0);
+	return layout_init(out, &p, err);
 }

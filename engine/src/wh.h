@@ -14,6 +14,7 @@
 #define WH_LOC_MAX 32
 
 struct layout_loc;
+struct layout;
 
 /* Checks what the schema cannot: the layout's consistency, the timezone, the carriers'
  * cutoffs, no service offered twice by one carrier. Errors name the field. */
@@ -26,6 +27,9 @@ int wh_validate(const json_t *wh, struct wms_error *err);
  */
 int wh_location(const json_t *wh, const char *code, char canon[WH_LOC_MAX], struct layout_loc *loc,
                 struct wms_error *err);
+
+/* Builds the routing geometry of the warehouse's layout into *OUT. Errors name the field. */
+int wh_layout(const json_t *wh, struct layout *out, struct wms_error *err);
 
 /* Number of storage locations (slots x levels) in the layout. */
 size_t wh_location_count(const json_t *wh);

@@ -348,7 +348,8 @@ static void test_tailer_merges_replay_and_live_without_gaps_while_2000_orders_ar
 	}
 	assert_int_equal(st, 0);
 	uint64_t last = engine_last_seq(c);
-	assert_int_equal(last, 17 + 2000);
+	/* Each order is received, then allocated or backordered (a split adds one more). */
+	assert_true(last >= 17 + 2 * 2000);
 	follow_until(t, &col, last);
 	assert_int_equal(col.n, last);
 	for (size_t i = 0; i < col.n; i++)
@@ -384,8 +385,8 @@ static void test_tailer_with_a_prefix_delivers_only_that_type_in_order(void **st
 	free(col.seq);
 
 	/* Live, from now, with other events in between: only orders, each once. */
-	col = (struct collected){ .prefix = "order." };
-	o.prefix = "order.";
+	col = (struct collected){ .prefix = "order.received" };
+	o.prefix = "order.received";
 	o.from_now = true;
 	assert_int_equal(wms_tailer_new(c, &o, &t, NULL), 0);
 	for (int i = 0; i < 50; i++) {
@@ -405,7 +406,7 @@ static void test_tailer_with_a_prefix_delivers_only_that_type_in_order(void **st
 	assert_int_equal(col.n, 50);
 	assert_false(col.bad_type);
 	for (size_t i = 1; i < col.n; i++)
-		assert_true(col.seq[i] == col.seq[i - 1] + 2);
+		assert_true(col.seq[i] == col.seq[i - 1] + 3); /* received, allocated, item */
 	free(col.seq);
 	wms_tailer_free(t);
 	wms_client_close(c);

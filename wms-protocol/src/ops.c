@@ -77,7 +77,8 @@ SCHEMA(s_events_read, "events.read", F_INT("after", OPT, 0, 9.0e15), F_INT("limi
        F_STR("prefix", OPT, 64));
 
 /* ---- master data ---- */
-SCHEMA(s_tenant, "tenant", F_ID("id", REQ), F_STR("name", REQ, 200), F_BOOL("allow_split", OPT));
+SCHEMA(s_tenant, "tenant", F_ID("id", REQ), F_STR("name", REQ, 200), F_BOOL("allow_split", OPT),
+       F_STR("gs1_company_prefix", OPT, 12));
 SCHEMA(s_tenant_put, "tenant.put", F_OBJ("tenant", REQ, s_tenant));
 SCHEMA(s_tenant_get, "tenant.get", F_ID("id", REQ));
 
@@ -99,7 +100,10 @@ SCHEMA(s_carrier, "carrier", F_ID("carrier", REQ), F_ID("service", REQ), F_STR("
          .values = weekdays });
 SCHEMA(s_warehouse, "warehouse", F_ID("id", REQ), F_STR("name", REQ, 200),
        F_STR("timezone", OPT, 64), F_OBJ("location", REQ, s_geo), F_OBJ("layout", REQ, s_layout),
-       F_OBJS("carriers", REQ, 1, 64, s_carrier), F_IDS("pack_stations", OPT, 0, 256));
+       F_OBJS("carriers", REQ, 1, 64, s_carrier), F_IDS("pack_stations", OPT, 0, 256),
+       F_INT("handling_minutes", OPT, 0, 10080), F_INT("pack_minutes", OPT, 0, 1440),
+       F_INT("carton_tare_g", OPT, 0, 100000), F_INT("weight_tolerance_g", OPT, 0, 100000),
+       F_NUM("weight_tolerance_pct", OPT, 0, 100));
 SCHEMA(s_warehouse_put, "warehouse.put", F_OBJ("warehouse", REQ, s_warehouse));
 SCHEMA(s_warehouse_get, "warehouse.get", F_ID("id", REQ));
 
@@ -144,6 +148,32 @@ SCHEMA(s_order_ref, "order.get", F_ID("tenant", REQ), F_ID("id", REQ));
 SCHEMA(s_order_cancel, "order.cancel", F_ID("tenant", REQ), F_ID("id", REQ),
        F_STR("reason", OPT, 200));
 
+/* ---- waves and picking ---- */
+static const char *const batch_methods[] = { "savings", "fcfs", "single", NULL };
+SCHEMA(s_cart, "cart", F_INT("totes", OPT, 1, 100), F_INT("units", OPT, 1, 1000000));
+SCHEMA(s_wave_plan, "wave.plan", F_ID("warehouse", REQ), F_INT("max_orders", OPT, 1, 100000),
+       F_INT("max_units", OPT, 1, 10000000), F_INT("max_carts", OPT, 1, 10000),
+       F_INT("waves", OPT, 1, 100), F_OBJ("cart", OPT, s_cart),
+       F_ENUM("method", OPT, batch_methods), F_TIME("cutoff_before", OPT),
+       F_NUM("walk_mps", OPT, 0.1, 10), F_NUM("pick_seconds", OPT, 0, 3600),
+       F_INT("pickers", OPT, 1, 10000), F_INT("pack_minutes", OPT, 0, 1440));
+SCHEMA(s_wave_ref, "wave.get", F_ID("wave", REQ));
+SCHEMA(s_wave_release, "wave.release", F_ID("wave", REQ));
+SCHEMA(s_wave_cancel, "wave.cancel", F_ID("wave", REQ), F_STR("reason", OPT, 200));
+SCHEMA(s_task_next, "task.next", F_ID("warehouse", REQ), F_ID("picker", REQ));
+SCHEMA(s_device, "device", F_ID("id", REQ), F_STR("gs_alias", OPT, 8), F_ID("kind", OPT),
+       F_ID("warehouse", OPT), F_ID("station", OPT));
+SCHEMA(s_device_put, "device.put", F_OBJ("device", REQ, s_device));
+SCHEMA(s_pick_scan, "pick.scan", F_ID("device", REQ), F_ID("scan_id", REQ), F_ID("task", REQ),
+       F_STR("code", REQ, 4096), F_ID("picker", OPT));
+SCHEMA(s_pick_short, "pick.short", F_ID("device", REQ), F_ID("scan_id", REQ), F_ID("task", REQ),
+       F_INT("found", REQ, 0, 1000000), F_ID("picker", OPT), F_STR("reason", OPT, 200));
+SCHEMA(s_pack_scan, "pack.scan", F_ID("station", REQ), F_ID("scan_id", REQ),
+       F_STR("code", REQ, 4096), F_ID("packer", OPT));
+SCHEMA(s_pack_weigh, "pack.weigh", F_ID("station", REQ), F_ID("scan_id", REQ),
+       F_INT("grams", REQ, 0, 1000000), F_ID("packer", OPT));
+SCHEMA(s_pack_close, "pack.close", F_ID("station", REQ), F_ID("scan_id", REQ), F_ID("packer", OPT));
+
 #define R WMS_OP_READ
 #define W WMS_OP_WRITE
 static const struct wms_op_spec op_table[] = {
@@ -163,6 +193,17 @@ static const struct wms_op_spec op_table[] = {
 	{ "order.submit", W, &s_order_submit },
 	{ "order.get", R, &s_order_ref },
 	{ "order.cancel", W, &s_order_cancel },
+	{ "wave.plan", W, &s_wave_plan },
+	{ "wave.get", R, &s_wave_ref },
+	{ "wave.release", W, &s_wave_release },
+	{ "wave.cancel", W, &s_wave_cancel },
+	{ "task.next", W, &s_task_next },
+	{ "device.put", W, &s_device_put },
+	{ "pick.scan", W, &s_pick_scan },
+	{ "pick.short", W, &s_pick_short },
+	{ "pack.scan", W, &s_pack_scan },
+	{ "pack.weigh", W, &s_pack_weigh },
+	{ "pack.close", W, &s_pack_close },
 };
 
 const struct wms_op_spec *wms_op_find(const char *name)

@@ -1,0 +1,806 @@
+/* alloc.c - allocation of orders to warehouses and stock (see alloc.h). */
+#include "alloc.h"
+
+#include "cal.h"
+#include "events.h"
+#include "keys.h"
+#include "master.h"
+#include "store.h"
+#include "tz.h"
+#include "wms/schema.h"
+#include "wms/time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits are searched exactly over subsets of at most this many candidate warehouses. */
+#define SPLIT_EXACT_MAX 16
+
+/* A stock row of one sku that the order may use. */
+struct row {
+	int wh; /* index into the plan's warehouses */
+	char location[32];
+	char lot[WMS_ID_MAX + 1];
+	char expiry[11]; /* "" when none */
+	long long avail; /* what is left for this order */
+};
+
+/* One distinct sku of the order with its total demand. */
+struct need {
+	const char *sku;
+	long long qty;
+	struct row *rows;
+	size_t nrows;
+};
+
+/* A warehouse as a candidate for this order. */
+struct cand {
+	const json_t *doc;
+	const char *id;
+	bool has_option;
+	const char *carrier;
+	int64_t cutoff, delivery_by;
+	double cost, km, score;
+	bool on_time;
+	long long *avail; /* per need */
+	bool in_full;
+};
+
+struct plan {
+	const json_t *order; /* as submitted */
+	int64_t promised_by;
+	struct need *needs;
+	size_t nneeds;
+	struct cand *cands;
+	size_t ncands;
+	json_t *warehouses; /* owns the list the candidates point into */
+};
+
+double alloc_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	const double r = 6371.0088, d = M_PI / 180.0;
+	double dlat = (lat2 - lat1) * d, dlon = (lon2 - lon1) * d;
+	double a = sin(dlat / 2) * sin(dlat / 2) +
+	           cos(lat1 * d) * cos(lat2 * d) * sin(dlon / 2) * sin(dlon / 2);
+	return 2 * r * asin(sqrt(a < 1 ? a : 1));
+}
+
+static unsigned days_mask(const json_t *days)
+{
+	static const char *const names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+	if (days == NULL)
+		return 0x7F;
+	unsigned m = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(days, i, v) for (unsigned k = 0; k < 7;
+	                                    k++) if (strcmp(json_string_value(v), names[k]) == 0)
+	    m |= 1u << k;
+	return m;
+}
+
+/* The best carrier option of warehouse WH for the order: on time first, then cost. */
+static void choose_option(struct cmd_ctx *c, struct plan *p, struct cand *w)
+{
+	const char *service = req_str(p->order, "service"), *want = req_str(p->order, "carrier");
+	const struct tz *z;
+	const char *zone = req_str(w->doc, "timezone");
+	if (tz_get(zone ? zone : "UTC", &z) != 0)
+		return; /* validated at warehouse.put; a zone gone from the system ships nothing */
+	int64_t ready =
+	    c->now + req_int(w->doc, "handling_minutes", ALLOC_HANDLING_MINUTES) * 60000;
+	size_t i;
+	json_t *cr;
+	json_array_foreach(json_object_get(w->doc, "carriers"), i, cr)
+	{
+		int minute;
+		if (strcmp(req_str(cr, "service"), service) != 0)
+			continue;
+		if (want && strcmp(req_str(cr, "carrier"), want) != 0)
+			continue;
+		if (cal_parse_hhmm(req_str(cr, "cutoff"), &minute) != 0)
+			continue;
+		int64_t cutoff =
+		    cal_next_cutoff(z, ready, minute, days_mask(json_object_get(cr, "days")));
+		if (cutoff < 0)
+			continue;
+		int64_t by = cal_delivery_by(z, cutoff, (int)req_int(cr, "transit_days", 0));
+		bool on_time = by <= p->promised_by;
+		double cost = req_num(cr, "cost", 0);
+		bool better = !w->has_option || (on_time && !w->on_time) ||
+		              (on_time == w->on_time &&
+		               (cost < w->cost || (cost == w->cost && by < w->delivery_by)));
+		if (!better)
+			continue;
+		w->has_option = true;
+		w->carrier = req_str(cr, "carrier");
+		w->cutoff = cutoff;
+		w->delivery_by = by;
+		w->on_time = on_time;
+		w->cost = cost;
+	}
+}
+
+static bool row_usable(const char *expiry, int64_t promised_by)
+{
+	if (expiry == NULL || expiry[0] == '\0')
+		return true;
+	int y;
+	unsigned m, d;
+	if (sscanf(expiry, "%4d-%2u-%2u", &y, &m, &d) != 3)
+		return false;
+	/* A lot is good until the end of its expiry date (UTC). */
+	int64_t good_until = (wms_days_from_civil(y, m, d) + 1) * WMS_MS_PER_DAY;
+	return good_until > promised_by;
+}
+
+static int cand_index(const struct plan *p, const char *wh)
+{
+	for (size_t i = 0; i < p->ncands; i++)
+		if (strcmp(p->cands[i].id, wh) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Loads the usable stock rows of every needed sku, by warehouse. */
+static int load_rows(struct cmd_ctx *c, struct plan *p)
+{
+	const char *tenant = req_str(p->order, "tenant");
+	for (size_t n = 0; n < p->nneeds; n++) {
+		struct need *nd = &p->needs[n];
+		struct store_cursor *cur;
+		struct store_val k, v;
+		struct key prefix = KEY_INIT;
+		size_t cap = 0;
+		key_str(&prefix, tenant);
+		key_str(&prefix, nd->sku);
+		int rc = store_cursor_open(c->txn, STORE_STOCK, &cur);
+		if (rc)
+			return rc;
+		for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+		     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+		     rc = store_cursor_next(cur, &k, &v)) {
+			/* key: tenant \0 sku \0 warehouse \0 location \0 lot \0 */
+			const char *wh = (const char *)k.data + prefix.n;
+			const char *loc = wh + strlen(wh) + 1;
+			const char *lot = loc + strlen(loc) + 1;
+			int wi = cand_index(p, wh);
+			if (wi < 0)
+				continue;
+			json_t *row = json_loadb(v.data, v.len, 0, NULL);
+			long long avail = req_int(row, "on_hand", 0) - req_int(row, "reserved", 0);
+			const char *exp = req_str(row, "expiry");
+			if (avail > 0 && row_usable(exp, p->promised_by)) {
+				if (nd->nrows == cap) {
+					cap = cap ? cap * 2 : 8;
+					nd->rows = realloc(nd->rows, cap * sizeof(*nd->rows));
+				}
+				struct row *r = &nd->rows[nd->nrows++];
+				r->wh = wi;
+				snprintf(r->location, sizeof(r->location), "%s", loc);
+				snprintf(r->lot, sizeof(r->lot), "%s", lot);
+				snprintf(r->expiry, sizeof(r->expiry), "%s", exp ? exp : "");
+				r->avail = avail;
+				p->cands[wi].avail[n] += avail;
+			}
+			json_decref(row);
+		}
+		store_cursor_close(cur);
+		if (rc != WMS_ENOTFOUND && rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void plan_free(struct plan *p)
+{
+	for (size_t n = 0; n < p->nneeds; n++)
+		free(p->needs[n].rows);
+	for (size_t i = 0; i < p->ncands; i++)
+		free(p->cands[i].avail);
+	free(p->needs);
+	free(p->cands);
+	json_decref(p->warehouses);
+}
+
+static int plan_build(struct cmd_ctx *c, const json_t *order, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->order = order;
+	if (wms_time_parse(req_str(order, "promised_by"), &p->promised_by))
+		return WMS_ETIME;
+	const json_t *lines = json_object_get(order, "lines");
+	p->needs = calloc(json_array_size(lines), sizeof(*p->needs));
+	size_t i;
+	json_t *line;
+	json_array_foreach(lines, i, line)
+	{
+		const char *sku = req_str(line, "sku");
+		size_t n;
+		for (n = 0; n < p->nneeds && strcmp(p->needs[n].sku, sku) != 0; n++)
+			;
+		if (n == p->nneeds)
+			p->needs[p->nneeds++].sku = sku;
+		p->needs[n].qty += req_int(line, "qty", 0);
+	}
+	int rc = master_warehouses(c, &p->warehouses);
+	if (rc)
+		return rc;
+	p->cands = calloc(json_array_size(p->warehouses) + 1, sizeof(*p->cands));
+	const json_t *st = json_object_get(order, "ship_to");
+	bool geo = json_object_get(st, "lat") != NULL;
+	json_t *wh;
+	json_array_foreach(p->warehouses, i, wh)
+	{
+		struct cand *w = &p->cands[p->ncands];
+		w->doc = wh;
+		w->id = req_str(wh, "id");
+		choose_option(c, p, w);
+		if (!w->has_option)
+			continue; /* does not offer the service: not a candidate */
+		const json_t *loc = json_object_get(wh, "location");
+		w->km = geo ? alloc_distance_km(req_num(loc, "lat", 0), req_num(loc, "lon", 0),
+		                                req_num(st, "lat", 0), req_num(st, "lon", 0))
+		            : 0;
+		w->score = w->cost + w->km * ALLOC_KM_COST;
+		w->avail = calloc(p->nneeds ? p->nneeds : 1, sizeof(long long));
+		p->ncands++;
+	}
+	if ((rc = load_rows(c, p)))
+		return rc;
+	for (size_t k = 0; k < p->ncands; k++) {
+		p->cands[k].in_full = true;
+		for (size_t n = 0; n < p->nneeds; n++)
+			if (p->cands[k].avail[n] < p->needs[n].qty)
+				p->cands[k].in_full = false;
+	}
+	return 0;
+}
+
+/* Preference between two candidates: on time, then score, then id. */
+static int cand_cmp(const struct cand *a, const struct cand *b)
+{
+	if (a->on_time != b->on_time)
+		return a->on_time ? -1 : 1;
+	if (a->score != b->score)
+		return a->score < b->score ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/* The best single in-full warehouse, or -1. */
+static int best_single(const struct plan *p)
+{
+	int best = -1;
+	for (size_t k = 0; k < p->ncands; k++)
+		if (p->cands[k].in_full &&
+		    (best < 0 || cand_cmp(&p->cands[k], &p->cands[best]) < 0))
+			best = (int)k;
+	return best;
+}
+
+static bool covers(const struct plan *p, const int *set, size_t n)
+{
+	for (size_t i = 0; i < p->nneeds; i++) {
+		long long sum = 0;
+		for (size_t k = 0; k < n; k++)
+			sum += p->cands[set[k]].avail[i];
+		if (sum < p->needs[i].qty)
+			return false;
+	}
+	return true;
+}
+
+/* Ranks a covering set: fewer late shipments, then lower total score. */
+static void set_rank(const struct plan *p, const int *set, size_t n, int *late, double *score)
+{
+	*late = 0;
+	*score = 0;
+	for (size_t k = 0; k < n; k++) {
+		*late += !p->cands[set[k]].on_time;
+		*score += p->cands[set[k]].score;
+	}
+}
+
+/* The smallest set of warehouses whose stock covers the order; sorted by preference. */
+static size_t best_split(const struct plan *p, int *out)
+{
+	size_t n = p->ncands < SPLIT_EXACT_MAX ? p->ncands : SPLIT_EXACT_MAX;
+	int order[SPLIT_EXACT_MAX];
+	/* Consider candidates in preference order so that ties keep the preferred ones. */
+	for (size_t i = 0; i < n; i++)
+		order[i] = (int)i;
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i;
+		     j > 0 && cand_cmp(&p->cands[order[j]], &p->cands[order[j - 1]]) < 0; j--) {
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t size = 2; size <= n; size++) {
+		bool found = false;
+		int best_late = 0;
+		double best_score = 0;
+		for (unsigned mask = 0; mask < (1u << n); mask++) {
+			if ((size_t)__builtin_popcount(mask) != size)
+				continue;
+			int set[SPLIT_EXACT_MAX];
+			size_t m = 0;
+			for (size_t i = 0; i < n; i++)
+				if (mask & (1u << i))
+					set[m++] = order[i];
+			if (!covers(p, set, m))
+				continue;
+			int late;
+			double score;
+			set_rank(p, set, m, &late, &score);
+			if (!found || late < best_late ||
+			    (late == best_late && score < best_score)) {
+				found = true;
+				best_late = late;
+				best_score = score;
+				memcpy(out, set, m * sizeof(int));
+			}
+		}
+		if (found)
+			return size;
+	}
+	return 0;
+}
+
+/* Rows for FEFO: earliest expiry first (none last), then a row that holds it all, then the
+ * location code. The quantity wanted is a file-level variable because qsort takes no context;
+ * the writer is the only thread that allocates. */
+static long long sort_qty;
+static int row_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	if (a->expiry[0] != b->expiry[0] && (!a->expiry[0] || !b->expiry[0]))
+		return a->expiry[0] ? -1 : 1;
+	int e = strcmp(a->expiry, b->expiry);
+	if (e)
+		return e;
+	bool fa = a->avail >= sort_qty, fb = b->avail >= sort_qty;
+	if (fa != fb)
+		return fa ? -1 : 1;
+	int l = strcmp(a->location, b->location);
+	return l ? l : strcmp(a->lot, b->lot);
+}
+
+/* Reserves QTY of need N in warehouse WH, appending picks to PICKS. */
+static int reserve(struct cmd_ctx *c, struct plan *p, size_t n, int wh, long long qty,
+                   json_t *picks)
+{
+	struct need *nd = &p->needs[n];
+	const char *tenant = req_str(p->order, "tenant");
+	sort_qty = qty;
+	qsort(nd->rows, nd->nrows, sizeof(*nd->rows), row_cmp);
+	for (size_t r = 0; r < nd->nrows && qty > 0; r++) {
+		struct row *row = &nd->rows[r];
+		if (row->wh != wh || row->avail <= 0)
+			continue;
+		long long take = row->avail < qty ? row->avail : qty;
+		struct key k = KEY_INIT;
+		master_stock_key(&k, tenant, nd->sku, p->cands[wh].id, row->location, row->lot);
+		int rc = master_stock_change(c, &k, 0, take, NULL);
+		if (rc)
+			return rc;
+		json_t *pick =
+		    json_pack("{s:s, s:I}", "location", row->location, "qty", (json_int_t)take);
+		if (row->lot[0])
+			json_object_set_new(pick, "lot", json_string(row->lot));
+		if (row->expiry[0])
+			json_object_set_new(pick, "expiry", json_string(row->expiry));
+		json_array_append_new(picks, pick);
+		row->avail -= take;
+		p->cands[wh].avail[n] -= take;
+		qty -= take;
+	}
+	return qty == 0 ? 0 : WMS_EINTERNAL; /* availability was counted from these rows */
+}
+
+static json_t *shipment_json(const struct plan *p, const struct cand *w, uint64_t no, size_t k)
+{
+	char id[48], cut[WMS_TIME_BUFSZ], by[WMS_TIME_BUFSZ];
+	snprintf(id, sizeof(id), "S%llu-%zu", (unsigned long long)no, k + 1);
+	json_t *s = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:[]}", "id", id, "warehouse", w->id,
+	    "carrier", w->carrier, "service", req_str(p->order, "service"), "cutoff",
+	    wms_time_format(w->cutoff, cut), "delivery_by", wms_time_format(w->delivery_by, by),
+	    "on_time", w->on_time, "cost", w->cost, "distance_km", round(w->km * 10) / 10, "lines");
+	return s;
+}
+
+/*
+ * Fills shipment S (warehouse W) with what each line takes from W, walking lines in order and
+ * taking from the need's remaining share TAKE[n] for this warehouse.
+ */
+static int fill_shipment(struct cmd_ctx *c, struct plan *p, int w, long long *take, json_t *s)
+{
+	const json_t *lines = json_object_get(p->order, "lines");
+	size_t i;
+	json_t *line;
+	json_array_foreach(lines, i, line)
+	{
+		const char *sku = req_str(line, "sku");
+		size_t n;
+		for (n = 0; strcmp(p->needs[n].sku, sku) != 0; n++)
+			;
+		/* This line's part here: what is left of it after earlier warehouses. */
+		long long want = req_int(line, "qty", 0);
+		json_t *done = json_object_get(line, "_allocated");
+		long long already = done ? json_integer_value(done) : 0;
+		long long q = want - already < take[n] ? want - already : take[n];
+		if (q <= 0)
+			continue;
+		json_t *picks = json_array();
+		int rc = reserve(c, p, n, w, q, picks);
+		if (rc) {
+			json_decref(picks);
+			return rc;
+		}
+		json_t *l = json_pack("{s:I, s:s, s:I, s:o}", "line", (json_int_t)i + 1, "sku", sku,
+		                      "qty", (json_int_t)q, "picks", picks);
+		if (json_object_get(line, "line"))
+			json_object_set(l, "ref", json_object_get(line, "line"));
+		json_array_append_new(json_object_get(s, "lines"), l);
+		json_object_set_new((json_t *)line, "_allocated", json_integer(already + q));
+		take[n] -= q;
+	}
+	return 0;
+}
+
+static void clear_marks(const json_t *order)
+{
+	size_t i;
+	json_t *line;
+	json_array_foreach(json_object_get(order, "lines"), i, line)
+	    json_object_del((json_t *)line, "_allocated");
+}
+
+static json_t *missing_json(const struct plan *p)
+{
+	json_t *m = json_array();
+	for (size_t n = 0; n < p->nneeds; n++) {
+		long long total = 0;
+		for (size_t k = 0; k < p->ncands; k++)
+			total += p->cands[k].avail[n];
+		if (total < p->needs[n].qty)
+			json_array_append_new(m,
+			                      json_pack("{s:s, s:I, s:I}", "sku", p->needs[n].sku,
+			                                "need", (json_int_t)p->needs[n].qty,
+			                                "available", (json_int_t)total));
+	}
+	return m;
+}
+
+void alloc_queue_key(struct key *k, const char *warehouse, int64_t cutoff, int priority,
+                     uint64_t order_no, unsigned shipment_index)
+{
+	key_str(k, warehouse);
+	key_u64(k, (uint64_t)cutoff);
+	k->b[k->n++] = (uint8_t)(9 - priority); /* most urgent first within a cutoff */
+	key_u64(k, order_no);
+	k->b[k->n++] = (uint8_t)shipment_index;
+}
+
+static int queue_key_of(const struct order *o, const json_t *s, unsigned idx, struct key *k)
+{
+	int64_t cutoff;
+	if (wms_time_parse(req_str(s, "cutoff"), &cutoff))
+		return WMS_EINTERNAL;
+	alloc_queue_key(k, req_str(s, "warehouse"), cutoff,
+	                (int)req_int(order_submitted(o), "priority", 0), o->no, idx);
+	return 0;
+}
+
+int alloc_queue_put(struct cmd_ctx *c, const struct order *o, const json_t *shipment,
+                    unsigned shipment_index)
+{
+	struct key k = KEY_INIT;
+	int rc = queue_key_of(o, shipment, shipment_index, &k);
+	const char *id = req_str(shipment, "id");
+	return rc ? rc : store_put(c->txn, STORE_WAVE_QUEUE, k.b, k.n, id, strlen(id), 0);
+}
+
+int alloc_queue_del(struct cmd_ctx *c, const struct order *o, const json_t *shipment,
+                    unsigned shipment_index)
+{
+	struct key k = KEY_INIT;
+	int rc = queue_key_of(o, shipment, shipment_index, &k);
+	if (rc == 0)
+		rc = store_del(c->txn, STORE_WAVE_QUEUE, k.b, k.n);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+static void backorder_key(struct key *k, const char *tenant, int64_t promised_by, uint64_t no)
+{
+	key_str(k, tenant);
+	key_u64(k, (uint64_t)promised_by);
+	key_u64(k, no);
+}
+
+int alloc_backorder_forget(struct cmd_ctx *c, const struct order *o)
+{
+	int64_t by;
+	struct key k = KEY_INIT;
+	if (wms_time_parse(req_str(order_submitted(o), "promised_by"), &by))
+		return 0;
+	backorder_key(&k, order_tenant(o), by, o->no);
+	int rc = store_del(c->txn, STORE_BACKORDERS, k.b, k.n);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+static bool split_allowed(struct cmd_ctx *c, const struct order *o)
+{
+	json_t *v = json_object_get(order_submitted(o), "allow_split");
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	json_t *t = NULL;
+	bool allow = true;
+	if (master_tenant_load(c, order_tenant(o), "tenant", &t) == 0)
+		allow = req_bool(t, "allow_split", 1);
+	json_decref(t);
+	return allow;
+}
+
+/* Decides and applies; with RETRY a repeated backorder changes nothing and emits nothing. */
+static int allocate(struct cmd_ctx *c, struct order *o, bool retry, bool *allocated)
+{
+	struct plan p;
+	json_t *order = json_deep_copy(order_submitted(o)); /* scratch marks go on the copy */
+	json_t *ships = json_array(), *extra = NULL;
+	char reason[512];
+	int set[SPLIT_EXACT_MAX];
+	size_t nset = 0;
+	*allocated = false;
+	int rc = plan_build(c, order, &p);
+	if (rc)
+		goto out;
+	int single = best_single(&p);
+	const char *decision;
+	if (single >= 0) {
+		set[0] = single;
+		nset = 1;
+		decision = "single";
+		const struct cand *w = &p.cands[single];
+		size_t in_full = 0;
+		for (size_t k = 0; k < p.ncands; k++)
+			in_full += p.cands[k].in_full;
+		char cut[WMS_TIME_BUFSZ];
+		wms_time_format(w->cutoff, cut);
+		snprintf(
+		    reason, sizeof(reason),
+		    "%s ships in full (%zu of %zu warehouses could); %s with %s %s, cutoff %s%s",
+		    w->id, in_full, p.ncands,
+		    w->on_time ? "meets the promise" : "cannot meet the promise", w->carrier,
+		    req_str(order, "service"), cut, in_full > 1 ? "; lowest cost of those" : "");
+	} else if (p.ncands > 0 && split_allowed(c, o) && (nset = best_split(&p, set)) > 0) {
+		decision = "split";
+		snprintf(
+		    reason, sizeof(reason),
+		    "no warehouse holds the whole order; split over %zu warehouses, the fewest "
+		    "that cover it",
+		    nset);
+	} else {
+		decision = "backorder";
+		if (p.ncands == 0)
+			snprintf(reason, sizeof(reason), "no warehouse offers service '%s'%s%s",
+			         req_str(order, "service"),
+			         req_str(order, "carrier") ? " with carrier " : "",
+			         req_str(order, "carrier") ? req_str(order, "carrier") : "");
+		else if (json_array_size(extra = missing_json(&p)) == 0)
+			snprintf(reason, sizeof(reason),
+			         "no single warehouse holds the whole order and splitting is not "
+			         "allowed for this order");
+		else
+			snprintf(reason, sizeof(reason),
+			         "not enough stock in the network for %zu sku(s)",
+			         json_array_size(extra));
+	}
+
+	if (strcmp(decision, "backorder") == 0) {
+		if (retry)
+			goto out; /* still waiting: nothing new to say */
+		char at[WMS_TIME_BUFSZ];
+		json_object_set_new(o->doc, "allocation",
+		                    json_pack("{s:s, s:s, s:s, s:[]}", "decision", decision,
+		                              "reason", reason, "at", wms_time_format(c->now, at),
+		                              "shipments"));
+		struct key k = KEY_INIT;
+		backorder_key(&k, order_tenant(o), p.promised_by, o->no);
+		if ((rc = store_put(c->txn, STORE_BACKORDERS, k.b, k.n, "", 0, 0)))
+			goto out;
+		json_t *ev = json_pack("{s:s, s:o}", "reason", reason, "missing",
+		                       extra ? json_incref(extra) : json_array());
+		rc = order_move(c, o, ORDER_BACKORDERED, ev);
+		goto out;
+	}
+
+	/* Each warehouse's share of each need: in set order, as much as it holds. */
+	long long *take = calloc(p.nneeds * nset, sizeof(long long));
+	for (size_t n = 0; n < p.nneeds; n++) {
+		long long left = p.needs[n].qty;
+		for (size_t k = 0; k < nset; k++) {
+			long long a = p.cands[set[k]].avail[n];
+			take[k * p.nneeds + n] = a < left ? a : left;
+			left -= take[k * p.nneeds + n];
+		}
+	}
+	bool all_on_time = true;
+	int64_t latest = 0;
+	for (size_t k = 0; k < nset && rc == 0; k++) {
+		const struct cand *w = &p.cands[set[k]];
+		json_t *s = shipment_json(&p, w, o->no, json_array_size(ships));
+		rc = fill_shipment(c, &p, set[k], take + k * p.nneeds, s);
+		if (json_array_size(json_object_get(s, "lines")) == 0) {
+			json_decref(s); /* a set member that ended up with nothing to ship */
+			continue;
+		}
+		all_on_time &= w->on_time;
+		if (w->delivery_by > latest)
+			latest = w->delivery_by;
+		json_array_append_new(ships, s);
+	}
+	free(take);
+	if (rc)
+		goto out;
+	clear_marks(order);
+	char at[WMS_TIME_BUFSZ], by[WMS_TIME_BUFSZ];
+	json_object_set_new(o->doc, "allocation",
+	                    json_pack("{s:s, s:s, s:s, s:O}", "decision", decision, "reason",
+	                              reason, "at", wms_time_format(c->now, at), "shipments",
+	                              ships));
+	if (retry && (rc = alloc_backorder_forget(c, o)))
+		goto out;
+	size_t qi;
+	json_t *qs;
+	json_array_foreach(ships, qi, qs)
+	{
+		if ((rc = alloc_queue_put(c, o, qs, (unsigned)qi)))
+			goto out;
+	}
+	json_t *summary = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(ships, i, s)
+	{
+		json_t *lines = json_array();
+		size_t j;
+		json_t *l;
+		json_array_foreach(json_object_get(s, "lines"), j, l) json_array_append_new(
+		    lines, json_pack("{s:O, s:O}", "sku", json_object_get(l, "sku"), "qty",
+		                     json_object_get(l, "qty")));
+		json_array_append_new(
+		    summary,
+		    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(s, "id"),
+		              "warehouse", json_object_get(s, "warehouse"), "carrier",
+		              json_object_get(s, "carrier"), "cutoff", json_object_get(s, "cutoff"),
+		              "delivery_by", json_object_get(s, "delivery_by"), "on_time",
+		              json_object_get(s, "on_time"), "lines", lines));
+	}
+	json_t *ev = json_pack("{s:s, s:s, s:b, s:s, s:O}", "decision", decision, "reason", reason,
+	                       "on_time", all_on_time, "delivery_by", wms_time_format(latest, by),
+	                       "shipments", summary);
+	if (nset == 1)
+		json_object_set(ev, "warehouse",
+		                json_object_get(json_array_get(ships, 0), "warehouse"));
+	if ((rc = order_move(c, o, ORDER_ALLOCATED, ev))) {
+		json_decref(summary);
+		goto out;
+	}
+	if (nset > 1)
+		rc = order_emit(c, o, "order.split",
+		                json_pack("{s:s, s:o}", "reason", reason, "shipments", summary));
+	else
+		json_decref(summary);
+	*allocated = rc == 0;
+out:
+	json_decref(extra);
+	json_decref(ships);
+	json_decref(order);
+	plan_free(&p);
+	return rc;
+}
+
+json_t *alloc_summary(const json_t *allocation)
+{
+	if (allocation == NULL)
+		return json_object();
+	json_t *ships = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(allocation, "shipments"), i, s) json_array_append_new(
+	    ships,
+	    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(s, "id"), "warehouse",
+	              json_object_get(s, "warehouse"), "carrier", json_object_get(s, "carrier"),
+	              "cutoff", json_object_get(s, "cutoff"), "delivery_by",
+	              json_object_get(s, "delivery_by"), "on_time", json_object_get(s, "on_time")));
+	return json_pack("{s:O, s:O, s:o}", "decision", json_object_get(allocation, "decision"),
+	                 "reason", json_object_get(allocation, "reason"), "shipments", ships);
+}
+
+int alloc_order(struct cmd_ctx *c, struct order *o)
+{
+	bool done;
+	return allocate(c, o, false, &done);
+}
+
+int alloc_release(struct cmd_ctx *c, struct order *o, const char *why)
+{
+	json_t *alloc = json_object_get(o->doc, "allocation");
+	const char *tenant = order_tenant(o);
+	size_t i, j, k;
+	json_t *s, *l, *pk;
+	(void)why;
+	int rc;
+	json_array_foreach(json_object_get(alloc, "shipments"), i, s)
+	{
+		if ((rc = alloc_queue_del(c, o, s, (unsigned)i)))
+			return rc;
+		json_array_foreach(json_object_get(s, "lines"), j, l)
+		{
+			json_array_foreach(json_object_get(l, "picks"), k, pk)
+			{
+				/* What was already picked left the shelf; only the rest is held. */
+				long long held = req_int(pk, "qty", 0) - req_int(pk, "picked", 0);
+				if (held <= 0)
+					continue;
+				struct key key = KEY_INIT;
+				master_stock_key(&key, tenant, req_str(l, "sku"),
+				                 req_str(s, "warehouse"), req_str(pk, "location"),
+				                 req_str(pk, "lot"));
+				if ((rc = master_stock_change(c, &key, 0, -held, NULL)))
+					return rc;
+			}
+		}
+	}
+	json_object_del(o->doc, "allocation");
+	return 0;
+}
+
+int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku)
+{
+	struct store_cursor *cur;
+	struct store_val k;
+	struct key prefix = KEY_INIT;
+	uint64_t *nos = NULL;
+	size_t n = 0, cap = 0;
+	key_str(&prefix, tenant);
+	int rc = store_cursor_open(c->txn, STORE_BACKORDERS, &cur);
+	if (rc)
+		return rc;
+	/* Collect first: allocating deletes index entries under the cursor. Oldest promise
+	 * first is the key order. */
+	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, NULL);
+	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+	     rc = store_cursor_next(cur, &k, NULL)) {
+		if (k.len != prefix.n + 16)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nos = realloc(nos, cap * sizeof(*nos));
+		}
+		nos[n++] = key_get_u64((const uint8_t *)k.data + prefix.n + 8);
+	}
+	store_cursor_close(cur);
+	rc = rc == WMS_ENOTFOUND || rc == 0 ? 0 : rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct order o = ORDER_INIT;
+		if ((rc = order_load_no(c->txn, nos[i], &o)))
+			break;
+		bool wants = false;
+		size_t j;
+		json_t *line;
+		json_array_foreach(json_object_get(order_submitted(&o), "lines"), j, line) wants |=
+		    strcmp(req_str(line, "sku"), sku) == 0;
+		if (wants && order_state(&o) == ORDER_BACKORDERED) {
+			bool done;
+			rc = allocate(c, &o, true, &done);
+		}
+		order_release(&o);
+	}
+	free(nos);
+	return rc;
+}

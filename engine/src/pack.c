@@ -1,0 +1,536 @@
+/* pack.c - pack verification (see pack.h). */
+#include "pack.h"
+
+#include "events.h"
+#include "keys.h"
+#include "master.h"
+#include "orders.h"
+#include "scan.h"
+#include "store.h"
+#include "wave.h"
+#include "wms/time.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct pk {
+	struct cmd_ctx *c;
+	const char *station, *scan_id;
+	json_t *sess; /* owned, NULL when the station is idle */
+	json_t *reply;
+};
+
+static void station_key(struct key *k, const char *station)
+{
+	key_str(k, station);
+}
+
+static int sess_load(struct pk *p)
+{
+	struct key k = KEY_INIT;
+	station_key(&k, p->station);
+	int rc = store_get_json(p->c->txn, STORE_STATIONS, k.b, k.n, &p->sess);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+static int sess_save(struct pk *p)
+{
+	struct key k = KEY_INIT;
+	station_key(&k, p->station);
+	return store_put_json(p->c->txn, STORE_STATIONS, k.b, k.n, p->sess, 0);
+}
+
+static int sess_drop(struct pk *p)
+{
+	struct key k = KEY_INIT;
+	station_key(&k, p->station);
+	return store_del(p->c->txn, STORE_STATIONS, k.b, k.n);
+}
+
+static uint64_t sess_order_no(const json_t *sess)
+{
+	return (uint64_t)req_int(sess, "order_no", 0);
+}
+
+static int refuse(struct pk *p, int code, const char *instruction, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(struct pk *p, int code, const char *instruction, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->reply = scan_refusal(code, "code", instruction, "%s", msg);
+	json_t *f = json_pack("{s:s, s:s, s:s}", "station", p->station, "reason", wms_errname(code),
+	                      "message", msg);
+	const char *code_text = req_str(p->c->req, "code");
+	if (code_text)
+		json_object_set_new(f, "scanned", json_string(code_text));
+	uint64_t no = 0;
+	if (p->sess) {
+		no = sess_order_no(p->sess);
+		json_object_set(f, "tenant", json_object_get(p->sess, "tenant"));
+		json_object_set(f, "order", json_object_get(p->sess, "order"));
+		json_object_set(f, "shipment", json_object_get(p->sess, "shipment"));
+		json_object_set(f, "tote", json_object_get(p->sess, "tote"));
+	}
+	return ev_emit(p->c, "pack.rejected", no, f);
+}
+
+/* What is still expected: {sku: qty} minus what was packed. */
+static long long still_expected(const json_t *sess, const char *sku)
+{
+	return req_int(json_object_get(sess, "expected"), sku, 0) -
+	       req_int(json_object_get(sess, "packed"), sku, 0);
+}
+
+static long long units_missing(const json_t *sess)
+{
+	long long n = 0;
+	const char *sku;
+	json_t *v;
+	json_object_foreach((json_t *)json_object_get(sess, "expected"), sku, v) n +=
+	    still_expected(sess, sku);
+	return n;
+}
+
+static const char *missing_insert(const json_t *sess)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(sess, "inserts"), i, v)
+	{
+		if (!json_is_true(json_object_get(json_object_get(sess, "inserts_scanned"),
+		                                  json_string_value(v))))
+			return json_string_value(v);
+	}
+	return NULL;
+}
+
+static void instruction(const json_t *sess, char *buf, size_t n)
+{
+	long long left = units_missing(sess);
+	const char *ins = missing_insert(sess);
+	if (left > 0)
+		snprintf(buf, n, "Scan the next item (%lld to go)", left);
+	else if (ins)
+		snprintf(buf, n, "Add and scan the insert %s", ins);
+	else if (json_object_get(sess, "weight_g") == NULL)
+		snprintf(buf, n, "Put the carton on the scale");
+	else
+		snprintf(buf, n, "Close the carton");
+}
+
+/* Opens a session for the order in TOTE. */
+static int open_tote(struct pk *p, const char *tote)
+{
+	struct cmd_ctx *c = p->c;
+	json_t *td;
+	int rc = wave_tote_load(c->txn, tote, &td);
+	if (rc == WMS_ENOTFOUND)
+		return refuse(p, WMS_EUNKNOWNBARCODE, "Scan a tote from a finished pick",
+		              "%s holds no order", tote);
+	if (rc)
+		return rc;
+	struct order o = ORDER_INIT;
+	size_t sidx;
+	rc = order_load(c, req_str(td, "tenant"), req_str(td, "order"), &o);
+	if (rc) {
+		json_decref(td);
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	}
+	json_t *sh = order_shipment(&o, req_str(td, "shipment"), &sidx);
+	const char *st = sh ? req_str(sh, "state") : NULL;
+	if (sh == NULL || st == NULL || strcmp(st, "picked") != 0) {
+		rc = refuse(p, WMS_ESTATE, "Send the tote back to picking",
+		            "%s: order %s is %s, not picked", tote, order_id(&o),
+		            st ? st : order_state_name(order_state(&o)));
+		json_decref(td);
+		order_release(&o);
+		return rc;
+	}
+	json_t *expected = json_object();
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(sh, "lines"), i, l)
+	{
+		const char *sku = req_str(l, "sku");
+		json_object_set_new(expected, sku,
+		                    json_integer(req_int(expected, sku, 0) + req_int(l, "qty", 0)));
+	}
+	const json_t *sub = order_submitted(&o);
+	json_t *inserts = json_array();
+	json_t *v;
+	json_array_foreach(json_object_get(sub, "inserts"), i, v)
+	{
+		char label[80];
+		snprintf(label, sizeof(label), "INS-%s", json_string_value(v));
+		for (char *q = label; *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		json_array_append_new(inserts, json_string(label));
+	}
+	if (req_str(sub, "gift_message"))
+		json_array_append_new(inserts, json_string("INS-GIFT"));
+	p->sess = json_pack("{s:s, s:O, s:O, s:I, s:O, s:I, s:O, s:o, s:{}, s:o, s:{}}", "tote",
+	                    tote, "tenant", json_object_get(td, "tenant"), "order",
+	                    json_object_get(td, "order"), "order_no", (json_int_t)o.no, "shipment",
+	                    json_object_get(td, "shipment"), "shipment_index", (json_int_t)sidx,
+	                    "warehouse", json_object_get(sh, "warehouse"), "expected", expected,
+	                    "packed", "inserts", inserts, "inserts_scanned");
+	json_decref(td);
+	rc = order_shipment_move(c, &o, sidx, ORDER_PACKING,
+	                         json_pack("{s:s, s:s}", "station", p->station, "tote", tote));
+	order_release(&o);
+	if (rc == 0)
+		rc = sess_save(p);
+	if (rc)
+		return rc;
+	char ins[160];
+	instruction(p->sess, ins, sizeof(ins));
+	p->reply =
+	    scan_accepted(ins, "%s: order %s, %lld units%s", tote, req_str(p->sess, "order"),
+	                  units_missing(p->sess), json_array_size(inserts) ? " and inserts" : "");
+	return 0;
+}
+
+static int item(struct pk *p, const struct wms_barcode *bc, const char *code)
+{
+	struct cmd_ctx *c = p->c;
+	char sku[80];
+	int qty = 1;
+	if (bc->gtin[0] == '\0')
+		return refuse(p, WMS_EUNKNOWNBARCODE, "Scan the item's barcode",
+		              "'%s' carries no GTIN", code);
+	int rc = master_gtin_lookup(c->txn, req_str(p->sess, "tenant"), bc->gtin, sku, sizeof(sku),
+	                            &qty);
+	if (rc == WMS_ENOTFOUND || rc == WMS_EGTIN)
+		return refuse(p, WMS_EUNKNOWNBARCODE, "Set it aside; call the supervisor",
+		              "GTIN %s is not an item of tenant '%s'", bc->gtin,
+		              req_str(p->sess, "tenant"));
+	if (rc)
+		return rc;
+	if (json_object_get(json_object_get(p->sess, "expected"), sku) == NULL)
+		return refuse(p, WMS_ENOTINORDER, "Take it out; it goes to problem solving",
+		              "%s is not in order %s", sku, req_str(p->sess, "order"));
+	long long left = still_expected(p->sess, sku);
+	if (qty > left)
+		return refuse(p, WMS_EOVERPACK, "Take the extra out",
+		              "%s: %lld still expected, this scan adds %d", sku, left, qty);
+	json_t *packed = json_object_get(p->sess, "packed");
+	json_object_set_new(packed, sku, json_integer(req_int(packed, sku, 0) + qty));
+	json_object_del(p->sess, "weight_g"); /* the carton changed: weigh again */
+	if ((rc = sess_save(p)))
+		return rc;
+	if ((rc = ev_emit(c, "pack.scanned", sess_order_no(p->sess),
+	                  json_pack("{s:s, s:O, s:O, s:O, s:s, s:i}", "station", p->station,
+	                            "tenant", json_object_get(p->sess, "tenant"), "order",
+	                            json_object_get(p->sess, "order"), "shipment",
+	                            json_object_get(p->sess, "shipment"), "sku", sku, "qty", qty))))
+		return rc;
+	char ins[160];
+	instruction(p->sess, ins, sizeof(ins));
+	p->reply = scan_accepted(ins, "%s packed (%lld of %lld)", sku, req_int(packed, sku, 0),
+	                         req_int(json_object_get(p->sess, "expected"), sku, 0));
+	return 0;
+}
+
+static int insert(struct pk *p, const char *label)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(p->sess, "inserts"), i, v)
+	{
+		if (strcasecmp(json_string_value(v), label) != 0)
+			continue;
+		json_object_set_new(json_object_get(p->sess, "inserts_scanned"),
+		                    json_string_value(v), json_true());
+		json_object_del(p->sess, "weight_g");
+		int rc = sess_save(p);
+		if (rc == 0)
+			rc = ev_emit(p->c, "pack.scanned", sess_order_no(p->sess),
+			             json_pack("{s:s, s:O, s:O, s:O, s:s}", "station", p->station,
+			                       "tenant", json_object_get(p->sess, "tenant"),
+			                       "order", json_object_get(p->sess, "order"),
+			                       "shipment", json_object_get(p->sess, "shipment"),
+			                       "insert", label));
+		if (rc)
+			return rc;
+		char ins[160];
+		instruction(p->sess, ins, sizeof(ins));
+		p->reply = scan_accepted(ins, "insert %s added", label);
+		return 0;
+	}
+	return refuse(p, WMS_ENOTINORDER, "Take the insert out", "insert %s is not for order %s",
+	              label, req_str(p->sess, "order"));
+}
+
+/* Opens the handler: resent scans, the station's session. 1 = answered already. */
+static int begin(struct pk *p, struct cmd_ctx *c, json_t **reply)
+{
+	p->c = c;
+	p->station = req_str(c->req, "station");
+	p->scan_id = req_str(c->req, "scan_id");
+	int rc = scan_replay(c, p->station, p->scan_id, reply);
+	if (rc)
+		return rc;
+	return sess_load(p);
+}
+
+static int end(struct pk *p, int rc, json_t **reply)
+{
+	if (rc == 0) {
+		if (p->sess && json_object_get(p->reply, "order") == NULL) {
+			json_object_set(p->reply, "order", json_object_get(p->sess, "order"));
+			json_object_set(p->reply, "tote", json_object_get(p->sess, "tote"));
+		}
+		rc = scan_record(p->c, p->station, p->scan_id, p->reply);
+	}
+	json_decref(p->sess);
+	if (rc) {
+		json_decref(p->reply);
+		return rc;
+	}
+	*reply = p->reply;
+	return 0;
+}
+
+int pack_scan(struct cmd_ctx *c, json_t **reply)
+{
+	struct pk p = { 0 };
+	int rc = begin(&p, c, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	const char *code = req_str(c->req, "code");
+	struct wms_barcode bc;
+	struct wms_barcode_error e = WMS_BARCODE_ERROR_INIT;
+	if (scan_parse(c, p.station, code, &bc, &e)) {
+		rc = refuse(&p, WMS_EUNKNOWNBARCODE, "Scan again", "unreadable scan (%s): %s",
+		            wms_barcode_errname(e.cls), e.message);
+		if (rc == 0)
+			json_object_set_new(p.reply, "barcode_error",
+			                    json_string(wms_barcode_errname(e.cls)));
+		return end(&p, rc, reply);
+	}
+	bool tote = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE;
+	bool ins = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_INSERT;
+	if (p.sess == NULL)
+		rc = tote ? open_tote(&p, bc.internal_id)
+		          : refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
+		                   "no carton is open at station %s", p.station);
+	else if (tote)
+		rc = strcasecmp(bc.internal_id, req_str(p.sess, "tote")) == 0
+		         ? (p.reply =
+		                scan_accepted("Go on packing", "%s is open here", bc.internal_id),
+		            0)
+		         : refuse(&p, WMS_ESEQUENCE, "Close the open carton first",
+		                  "%s is open at station %s", req_str(p.sess, "tote"), p.station);
+	else if (ins)
+		rc = insert(&p, bc.internal_id);
+	else if (bc.kind == WMS_BC_INTERNAL)
+		rc = refuse(&p, WMS_ESEQUENCE, "Scan an item", "%s is a %s label, not an item",
+		            bc.internal_id, wms_internal_type_name(bc.internal_type));
+	else
+		rc = item(&p, &bc, code);
+	return end(&p, rc, reply);
+}
+
+/* The carton's expected weight in grams, with the tolerance that applies. */
+static int expected_weight(struct pk *p, const json_t *wh, long long *grams, long long *tol)
+{
+	long long g = req_int(wh, "carton_tare_g", PACK_TARE_G);
+	const char *sku;
+	json_t *q;
+	json_object_foreach((json_t *)json_object_get(p->sess, "expected"), sku, q)
+	{
+		json_t *it;
+		int rc = master_item_load(p->c, req_str(p->sess, "tenant"), sku, "sku", &it);
+		if (rc)
+			return rc;
+		g += req_int(it, "weight_g", 0) * json_integer_value(q);
+		json_decref(it);
+	}
+	long long abs_tol = req_int(wh, "weight_tolerance_g", PACK_TOLERANCE_G);
+	double pct = req_num(wh, "weight_tolerance_pct", PACK_TOLERANCE_PCT);
+	long long rel = (long long)llround((double)g * pct / 100.0);
+	*grams = g;
+	*tol = rel > abs_tol ? rel : abs_tol;
+	return 0;
+}
+
+int pack_weigh(struct cmd_ctx *c, json_t **reply)
+{
+	struct pk p = { 0 };
+	int rc = begin(&p, c, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	long long grams = req_int(c->req, "grams", 0);
+	if (p.sess == NULL)
+		return end(&p,
+		           refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
+		                  "no carton is open at station %s", p.station),
+		           reply);
+	json_t *wh;
+	if ((rc = master_warehouse_load(c, req_str(p.sess, "warehouse"), "warehouse", &wh)))
+		return end(&p, rc, reply);
+	long long want, tol;
+	rc = expected_weight(&p, wh, &want, &tol);
+	json_decref(wh);
+	if (rc)
+		return end(&p, rc, reply);
+	/* Weighed before everything is in: compare with what should be in the carton. */
+	if (units_missing(p.sess) > 0)
+		rc = refuse(&p, WMS_EINCOMPLETE, "Pack the missing items, then weigh",
+		            "%lld units still to pack before weighing", units_missing(p.sess));
+	else if (llabs(grams - want) > tol)
+		rc = refuse(&p, WMS_EWEIGHT, "Open the carton and check its contents",
+		            "carton weighs %lld g, expected %lld g +/- %lld g", grams, want, tol);
+	else {
+		json_object_set_new(p.sess, "weight_g", json_integer(grams));
+		rc = sess_save(&p);
+		if (rc == 0)
+			rc = ev_emit(c, "pack.weighed", sess_order_no(p.sess),
+			             json_pack("{s:s, s:O, s:O, s:O, s:I, s:I}", "station",
+			                       p.station, "tenant",
+			                       json_object_get(p.sess, "tenant"), "order",
+			                       json_object_get(p.sess, "order"), "shipment",
+			                       json_object_get(p.sess, "shipment"), "grams",
+			                       (json_int_t)grams, "expected_g", (json_int_t)want));
+		if (rc == 0) {
+			char ins[160];
+			instruction(p.sess, ins, sizeof(ins));
+			p.reply =
+			    scan_accepted(ins, "%lld g within %lld g +/- %lld g", grams, want, tol);
+		}
+	}
+	if (rc == 0)
+		json_object_set_new(p.reply, "expected_g", json_integer(want));
+	return end(&p, rc, reply);
+}
+
+/* The carton label in ZPL: SSCC as GS1-128 (mode D reads the bracketed AI), ship-to, order. */
+static char *zpl_label(const json_t *sess, const json_t *sub, const char *sscc, const json_t *ship)
+{
+	const json_t *to = json_object_get(sub, "ship_to");
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (f == NULL)
+		return NULL;
+	/* ^FH lets field data carry _XX hex escapes; '^' and '~' in customer text would
+	 * otherwise be taken as ZPL commands. */
+	fprintf(f, "^XA^CI28\n^FO40,30^A0N,30,30^FDSHIP TO:^FS\n");
+	const char *fields[] = { "name", "address", "city", "postal_code", "country" };
+	int y = 70;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v = req_str(to, fields[i]);
+		if (v == NULL)
+			continue;
+		fprintf(f, "^FO40,%d^A0N,28,28^FH^FD", y);
+		for (const char *q = v; *q; q++) {
+			if (*q == '^' || *q == '~' || *q == '_')
+				fprintf(f, "_%02X", (unsigned char)*q);
+			else
+				fputc(*q, f);
+		}
+		fprintf(f, "^FS\n");
+		y += 34;
+	}
+	fprintf(f, "^FO40,%d^A0N,26,26^FDORDER %s  %s %s^FS\n", y + 10, req_str(sess, "order"),
+	        req_str(ship, "carrier") ? req_str(ship, "carrier") : "",
+	        req_str(ship, "service") ? req_str(ship, "service") : "");
+	fprintf(f, "^FO40,%d^A0N,26,26^FDSSCC (00) %s^FS\n", y + 50, sscc);
+	fprintf(f, "^FO40,%d^BY3^BCN,160,Y,N,N,D^FD(00)%s^FS\n^XZ\n", y + 90, sscc);
+	fclose(f);
+	return buf;
+}
+
+int pack_close(struct cmd_ctx *c, json_t **reply)
+{
+	struct pk p = { 0 };
+	int rc = begin(&p, c, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	const char *ins;
+	if (p.sess == NULL)
+		return end(&p,
+		           refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
+		                  "no carton is open at station %s", p.station),
+		           reply);
+	if (units_missing(p.sess) > 0)
+		return end(&p,
+		           refuse(&p, WMS_EINCOMPLETE, "Pack the missing items",
+		                  "%lld units of order %s are not packed", units_missing(p.sess),
+		                  req_str(p.sess, "order")),
+		           reply);
+	if ((ins = missing_insert(p.sess)) != NULL)
+		return end(&p,
+		           refuse(&p, WMS_EMISSINGINSERT, "Add the insert and scan it",
+		                  "order %s needs insert %s", req_str(p.sess, "order"), ins),
+		           reply);
+	if (json_object_get(p.sess, "weight_g") == NULL)
+		return end(&p,
+		           refuse(&p, WMS_EWEIGHT, "Put the carton on the scale",
+		                  "the carton has not been weighed within tolerance"),
+		           reply);
+	struct order o = ORDER_INIT;
+	rc = order_load(c, req_str(p.sess, "tenant"), req_str(p.sess, "order"), &o);
+	if (rc)
+		return end(&p, rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc, reply);
+	size_t sidx;
+	json_t *sh = order_shipment(&o, req_str(p.sess, "shipment"), &sidx);
+	json_t *tenant = NULL;
+	uint64_t serial;
+	char sscc[19];
+	if (sh == NULL)
+		rc = WMS_EINTERNAL;
+	if (rc == 0)
+		rc = master_tenant_load(c, req_str(p.sess, "tenant"), "tenant", &tenant);
+	if (rc == 0)
+		rc = store_counter_next(c->txn, "sscc_serial", &serial);
+	if (rc == 0) {
+		const char *prefix = req_str(tenant, "gs1_company_prefix");
+		if (wms_sscc_make(0, prefix ? prefix : PACK_DEFAULT_PREFIX, serial, sscc) != 0)
+			rc = cmd_fail(c, WMS_EVALUE, "tenant.gs1_company_prefix",
+			              "cannot make an SSCC from prefix '%s' and serial %" PRIu64,
+			              prefix ? prefix : PACK_DEFAULT_PREFIX, serial);
+	}
+	json_decref(tenant);
+	char *zpl = NULL;
+	if (rc == 0 && (zpl = zpl_label(p.sess, order_submitted(&o), sscc, sh)) == NULL)
+		rc = WMS_ENOMEM;
+	if (rc == 0) {
+		json_t *cartons = json_object_get(sh, "cartons");
+		if (cartons == NULL)
+			json_object_set_new(sh, "cartons", cartons = json_array());
+		json_array_append_new(
+		    cartons, json_pack("{s:s, s:O, s:s, s:O}", "sscc", sscc, "weight_g",
+		                       json_object_get(p.sess, "weight_g"), "station", p.station,
+		                       "items", json_object_get(p.sess, "packed")));
+		json_object_del(sh, "tote");
+		rc = wave_tote_free(c, req_str(p.sess, "tote"));
+	}
+	if (rc == 0)
+		rc = order_shipment_move(c, &o, sidx, ORDER_PACKED,
+		                         json_pack("{s:s, s:O, s:s, s:O}", "sscc", sscc, "weight_g",
+		                                   json_object_get(p.sess, "weight_g"), "station",
+		                                   p.station, "tote",
+		                                   json_object_get(p.sess, "tote")));
+	if (rc == 0)
+		rc = sess_drop(&p);
+	if (rc == 0) {
+		p.reply = scan_accepted("Put the label on and send the carton to shipping",
+		                        "carton %s closed for order %s", sscc, order_id(&o));
+		json_object_set_new(p.reply, "sscc", json_string(sscc));
+		json_object_set_new(p.reply, "label_zpl", json_string(zpl));
+	}
+	free(zpl);
+	order_release(&o);
+	return end(&p, rc, reply);
+}

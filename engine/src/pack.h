@@ -1,0 +1,38 @@
+/*
+ * pack.h - pack verification at a pack station: tote in, every item checked, inserts, the
+ * scale, and a carton label with an SSCC.
+ *
+ * A station works one carton at a time (a session, stored per station id):
+ *   pack.scan  a tote (TOTE-...) opens the session for the order it holds; the shipment must
+ *              be picked. Then each scan is an item (GTIN, element string, Digital Link: the
+ *              case GTIN counts its pack quantity) checked against what the shipment still
+ *              expects (not_in_order, over_pack), or an insert label: INS-<id> for each id in
+ *              the order's `inserts`, INS-GIFT for an order with a gift_message.
+ *   pack.weigh the scale's grams, compared with the expected weight: the items' weight_g plus
+ *              the carton's tare (warehouse `carton_tare_g`, default 150 g), within
+ *              max(tolerance_g, tolerance_pct of the expected weight) (warehouse
+ *              `weight_tolerance_g` default 25 g, `weight_tolerance_pct` default 5 %): a
+ *              fixed floor for light cartons, a share for heavy ones (weight_mismatch).
+ *   pack.close refuses while an item or insert is missing (incomplete, missing_insert) or the
+ *              carton has not been weighed within tolerance (weight_mismatch); otherwise it
+ *              assigns an SSCC-18 (extension 0, the tenant's `gs1_company_prefix`, default the
+ *              GS1 US example prefix 0614141, and a serial from a counter), returns the ZPL
+ *              label (the SSCC as GS1-128, ship-to, order, carrier), frees the tote, and moves
+ *              the shipment to packed (order.packed with the carton and SSCC).
+ * Every refusal is recorded and emits pack.rejected; resent scans are answered once (scan.h).
+ */
+#ifndef WMS_PACK_H
+#define WMS_PACK_H
+
+#include "cmd.h"
+
+#define PACK_TARE_G         150
+#define PACK_TOLERANCE_G    25
+#define PACK_TOLERANCE_PCT  5.0
+#define PACK_DEFAULT_PREFIX "0614141"
+
+int pack_scan(struct cmd_ctx *c, json_t **reply);
+int pack_weigh(struct cmd_ctx *c, json_t **reply);
+int pack_close(struct cmd_ctx *c, json_t **reply);
+
+#endif

@@ -1,0 +1,584 @@
+/* pick.c - pick verification (see pick.h). */
+#include "pick.h"
+
+#include "alloc.h"
+#include "events.h"
+#include "master.h"
+#include "orders.h"
+#include "scan.h"
+#include "store.h"
+#include "wave.h"
+#include "wms/time.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* One scan being judged. */
+struct pscan {
+	struct cmd_ctx *c;
+	const char *device, *scan_id, *code;
+	json_t *task; /* owned */
+	json_t *reply;
+};
+
+/* Common fields of the pick events. */
+static json_t *ev_fields(const struct pscan *s)
+{
+	const json_t *t = s->task;
+	json_t *f =
+	    json_pack("{s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "task", json_object_get(t, "id"),
+	              "device", s->device, "warehouse", json_object_get(t, "warehouse"), "location",
+	              json_object_get(t, "location"), "sku", json_object_get(t, "sku"), "qty",
+	              json_object_get(t, "qty"), "tote", json_object_get(t, "tote"), "shipment",
+	              json_object_get(t, "shipment"));
+	const char *picker = req_str(s->c->req, "picker");
+	if (picker)
+		json_object_set_new(f, "picker", json_string(picker));
+	return f;
+}
+
+static int task_order_no(struct pscan *s, uint64_t *no)
+{
+	struct key k = KEY_INIT;
+	struct store_val v;
+	key_str(&k, req_str(s->task, "tenant"));
+	key_str(&k, req_str(s->task, "order"));
+	int rc = store_get(s->c->txn, STORE_ORDER_IDS, k.b, k.n, &v);
+	if (rc == 0 && v.len == 8)
+		*no = key_get_u64(v.data);
+	return rc ? rc : (v.len == 8 ? 0 : WMS_EINTERNAL);
+}
+
+/* Refuses the scan: records the verdict and emits pick.rejected. */
+static int refuse(struct pscan *s, int code, const char *instruction, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(struct pscan *s, int code, const char *instruction, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->reply = scan_refusal(code, "code", instruction, "%s", msg);
+	json_object_set_new(s->reply, "task",
+	                    json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(s->task, "id"),
+	                              "step", json_object_get(s->task, "step"), "picked",
+	                              json_object_get(s->task, "picked"), "qty",
+	                              json_object_get(s->task, "qty")));
+	json_t *f = ev_fields(s);
+	json_object_set_new(f, "reason", json_string(wms_errname(code)));
+	json_object_set_new(f, "message", json_string(msg));
+	json_object_set_new(f, "scanned", json_string(s->code ? s->code : ""));
+	uint64_t no = 0;
+	int rc = task_order_no(s, &no);
+	if (rc == 0 || rc == WMS_ENOTFOUND) {
+		json_object_set(f, "tenant", json_object_get(s->task, "tenant"));
+		json_object_set(f, "order", json_object_get(s->task, "order"));
+		rc = ev_emit(s->c, "pick.rejected", no, f);
+	} else {
+		json_decref(f);
+	}
+	return rc;
+}
+
+static const char *step_of(const json_t *task)
+{
+	const char *st = req_str(task, "step");
+	return st ? st : "location";
+}
+
+static void set_step(json_t *task, const char *step)
+{
+	json_object_set_new(task, "step", json_string(step));
+}
+
+/* The instruction for what the task needs next. */
+static void next_instruction(const json_t *t, char *buf, size_t n)
+{
+	const char *step = step_of(t);
+	long long left = req_int(t, "qty", 0) - req_int(t, "picked", 0);
+	if (strcmp(step, "location") == 0)
+		snprintf(buf, n, "Scan location LOC-%s", req_str(t, "location"));
+	else if (strcmp(step, "item") == 0)
+		snprintf(buf, n, "Pick %lld more x %s%s%s", left, req_str(t, "sku"),
+		         req_str(t, "lot") ? " lot " : "",
+		         req_str(t, "lot") ? req_str(t, "lot") : "");
+	else if (strcmp(step, "tote") == 0)
+		snprintf(buf, n, "Put the items in %s and scan the tote", req_str(t, "tote"));
+	else
+		snprintf(buf, n, "Task done: ask for the next task");
+}
+
+/* Same location label, ignoring the LOC- prefix and case. */
+static bool same_location(const char *scanned, const char *loc)
+{
+	if (strncasecmp(scanned, "LOC-", 4) == 0)
+		scanned += 4;
+	return strcasecmp(scanned, loc) == 0;
+}
+
+/* Marks the units of TASK as taken in the order's allocation; returns the loaded order. */
+static int take_units(struct pscan *s, struct order *o, size_t *sidx)
+{
+	const json_t *t = s->task;
+	int rc = order_load(s->c, req_str(t, "tenant"), req_str(t, "order"), o);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	json_t *sh = order_shipment(o, req_str(t, "shipment"), sidx);
+	if (sh == NULL)
+		return WMS_EINTERNAL;
+	size_t i, j;
+	json_t *l, *pk;
+	json_array_foreach(json_object_get(sh, "lines"), i, l)
+	{
+		if (req_int(l, "line", 0) != req_int(t, "line", -1))
+			continue;
+		json_array_foreach(json_object_get(l, "picks"), j, pk)
+		{
+			const char *lot = req_str(pk, "lot"), *tlot = req_str(t, "lot");
+			if (strcmp(req_str(pk, "location"), req_str(t, "location")) != 0 ||
+			    (lot == NULL) != (tlot == NULL) || (lot && strcmp(lot, tlot) != 0))
+				continue;
+			json_object_set_new(
+			    pk, "picked",
+			    json_integer(req_int(pk, "picked", 0) + req_int(t, "picked", 0)));
+			return 0;
+		}
+	}
+	return WMS_EINTERNAL;
+}
+
+/* Whether the batch of TASK still has an open task for its shipment. */
+static int shipment_open_tasks(struct store_txn *txn, const json_t *task, bool *open)
+{
+	uint64_t w;
+	uint32_t b, sq;
+	*open = false;
+	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &sq))
+		return WMS_EINTERNAL;
+	struct key pre = KEY_INIT;
+	wave_batch_key(&pre, w, b);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	int rc = store_cursor_open(txn, STORE_TASKS, &cur);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &pre) && !*open;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		if (t == NULL) {
+			rc = WMS_EINTERNAL;
+			break;
+		}
+		*open = strcmp(req_str(t, "state"), "open") == 0 &&
+		        strcmp(req_str(t, "shipment"), req_str(task, "shipment")) == 0 &&
+		        strcmp(req_str(t, "id"), req_str(task, "id")) != 0;
+		json_decref(t);
+	}
+	store_cursor_close(cur);
+	return rc == 0 || rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+/* The tote scan that finishes the task. */
+static int complete(struct pscan *s)
+{
+	struct cmd_ctx *c = s->c;
+	json_t *t = s->task;
+	char at[WMS_TIME_BUFSZ];
+	long long qty = req_int(t, "picked", 0);
+	json_object_set_new(t, "state", json_string("done"));
+	set_step(t, "done");
+	json_object_set_new(t, "done_at", json_string(wms_time_format(c->now, at)));
+	json_object_set_new(t, "device", json_string(s->device));
+	struct key sk = KEY_INIT;
+	master_stock_key(&sk, req_str(t, "tenant"), req_str(t, "sku"), req_str(t, "warehouse"),
+	                 req_str(t, "location"), req_str(t, "lot"));
+	int rc = master_stock_change(c, &sk, -qty, -qty, NULL);
+	struct order o = ORDER_INIT;
+	size_t sidx = 0;
+	if (rc == 0)
+		rc = take_units(s, &o, &sidx);
+	if (rc == 0)
+		rc = wave_task_save(c, t);
+	if (rc == 0)
+		rc = wave_task_done(c, t);
+	if (rc == 0) {
+		json_t *f = ev_fields(s);
+		json_object_set_new(f, "picked", json_integer(qty));
+		if (req_str(t, "lot"))
+			json_object_set(f, "lot", json_object_get(t, "lot"));
+		rc = order_emit(c, &o, "pick.confirmed", f);
+	}
+	bool open = true;
+	if (rc == 0)
+		rc = shipment_open_tasks(c->txn, t, &open);
+	if (rc == 0 && !open)
+		rc = order_shipment_move(c, &o, sidx, ORDER_PICKED,
+		                         json_pack("{s:O, s:O, s:O}", "tote",
+		                                   json_object_get(t, "tote"), "wave",
+		                                   json_object_get(t, "wave"), "warehouse",
+		                                   json_object_get(t, "warehouse")));
+	else if (rc == 0)
+		rc = order_save(c, &o);
+	order_release(&o);
+	if (rc)
+		return rc;
+	s->reply =
+	    scan_accepted("Task done: ask for the next task", "%lld x %s in %s: task %s done", qty,
+	                  req_str(t, "sku"), req_str(t, "tote"), req_str(t, "id"));
+	json_object_set_new(s->reply, "done", json_true());
+	return 0;
+}
+
+/* The first accepted item of a shipment starts its picking. */
+static int start_picking(struct pscan *s)
+{
+	struct order o = ORDER_INIT;
+	size_t sidx;
+	int rc = order_load(s->c, req_str(s->task, "tenant"), req_str(s->task, "order"), &o);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	json_t *sh = order_shipment(&o, req_str(s->task, "shipment"), &sidx);
+	if (sh && strcmp(req_str(sh, "state") ? req_str(sh, "state") : "", "waved") == 0)
+		rc = order_shipment_move(s->c, &o, sidx, ORDER_PICKING,
+		                         json_pack("{s:O, s:s}", "tote",
+		                                   json_object_get(s->task, "tote"), "device",
+		                                   s->device));
+	order_release(&o);
+	return rc;
+}
+
+/* An item scan at the item step. */
+static int item_scan(struct pscan *s, const struct wms_barcode *bc)
+{
+	struct cmd_ctx *c = s->c;
+	json_t *t = s->task;
+	char sku[80];
+	int pack = 1;
+	if (bc->gtin[0] == '\0')
+		return refuse(s, WMS_EUNKNOWNBARCODE, "Scan the item's barcode",
+		              "'%s' carries no GTIN: not an item", s->code);
+	int rc =
+	    master_gtin_lookup(c->txn, req_str(t, "tenant"), bc->gtin, sku, sizeof(sku), &pack);
+	if (rc == WMS_ENOTFOUND || rc == WMS_EGTIN)
+		return refuse(s, WMS_EUNKNOWNBARCODE, "Scan the item's barcode",
+		              "GTIN %s is not an item of tenant '%s'", bc->gtin,
+		              req_str(t, "tenant"));
+	if (rc)
+		return rc;
+	if (strcmp(sku, req_str(t, "sku")) != 0)
+		return refuse(s, WMS_EWRONGITEM, "Put it back; pick the right item",
+		              "GTIN %s is %s, the task asks for %s", bc->gtin, sku,
+		              req_str(t, "sku"));
+	const char *tlot = req_str(t, "lot");
+	if (tlot) {
+		const char *lot = wms_barcode_lot(bc);
+		if (lot == NULL)
+			return refuse(s, WMS_EWRONGLOT, "Scan the GS1 label that shows the lot",
+			              "%s is lot-tracked: the scan must carry the lot (AI 10), "
+			              "expected lot %s",
+			              sku, tlot);
+		if (strcmp(lot, tlot) != 0)
+			return refuse(s, WMS_EWRONGLOT, "Put it back; pick from the allocated lot",
+			              "lot %s is not the allocated lot %s of %s", lot, tlot, sku);
+	}
+	struct wms_date d;
+	int today = scan_today(c);
+	int exp = 0;
+	if (wms_barcode_expiry(bc, today / 10000, &d))
+		exp = d.year * 10000 + d.month * 100 + d.day;
+	else if (req_str(t, "expiry")) {
+		int y, m, dd;
+		if (sscanf(req_str(t, "expiry"), "%4d-%2d-%2d", &y, &m, &dd) == 3)
+			exp = y * 10000 + m * 100 + dd;
+	}
+	if (exp && exp < today)
+		return refuse(s, WMS_EEXPIREDLOT,
+		              "Put it aside for quarantine; tell the supervisor",
+		              "%s%s%s expired on %04d-%02d-%02d", sku, tlot ? " lot " : "",
+		              tlot ? tlot : "", exp / 10000, exp / 100 % 100, exp % 100);
+	long long picked = req_int(t, "picked", 0), qty = req_int(t, "qty", 0);
+	if (picked + pack > qty)
+		return refuse(s, WMS_EOVERPICK, "Put the extra back",
+		              "%s: %lld picked, this scan adds %d, the task asks for %lld", sku,
+		              picked, pack, qty);
+	if (picked == 0 && (rc = start_picking(s)))
+		return rc;
+	picked += pack;
+	json_object_set_new(t, "picked", json_integer(picked));
+	if (picked == qty)
+		set_step(t, "tote");
+	char ins[200];
+	next_instruction(t, ins, sizeof(ins));
+	s->reply = scan_accepted(ins, "%s: %lld of %lld", sku, picked, qty);
+	json_t *f = ev_fields(s);
+	json_object_set_new(f, "step", json_string("item"));
+	json_object_set_new(f, "picked", json_integer(picked));
+	if (tlot)
+		json_object_set_new(f, "lot", json_string(tlot));
+	uint64_t no = 0;
+	if ((rc = task_order_no(s, &no)))
+		return rc;
+	json_object_set(f, "tenant", json_object_get(t, "tenant"));
+	json_object_set(f, "order", json_object_get(t, "order"));
+	if ((rc = ev_emit(c, "pick.scanned", no, f)))
+		return rc;
+	return wave_task_save(c, t);
+}
+
+static int judge(struct pscan *s)
+{
+	struct cmd_ctx *c = s->c;
+	json_t *t = s->task;
+	if (strcmp(req_str(t, "state"), "open") != 0)
+		return refuse(s, WMS_ESEQUENCE, "Ask for the next task", "task %s is %s",
+		              req_str(t, "id"), req_str(t, "state"));
+	struct wms_barcode bc;
+	struct wms_barcode_error e = WMS_BARCODE_ERROR_INIT;
+	if (scan_parse(c, s->device, s->code, &bc, &e)) {
+		int r = refuse(s, WMS_EUNKNOWNBARCODE, "Scan again", "unreadable scan (%s): %s",
+		               wms_barcode_errname(e.cls), e.message);
+		json_object_set_new(s->reply, "barcode_error",
+		                    json_string(wms_barcode_errname(e.cls)));
+		return r;
+	}
+	const char *step = step_of(t);
+	bool is_loc = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_LOCATION;
+	bool is_tote = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE;
+	char ins[200];
+	if (is_loc) {
+		if (!same_location(bc.internal_id, req_str(t, "location")))
+			return refuse(s, WMS_EWRONGLOCATION, "Go to the task's location",
+			              "%s is not the task's location LOC-%s", bc.internal_id,
+			              req_str(t, "location"));
+		if (strcmp(step, "location") == 0) {
+			set_step(t, "item");
+			int rc = wave_task_save(c, t);
+			if (rc)
+				return rc;
+			json_t *f = ev_fields(s);
+			uint64_t no = 0;
+			json_object_set_new(f, "step", json_string("location"));
+			json_object_set(f, "tenant", json_object_get(t, "tenant"));
+			json_object_set(f, "order", json_object_get(t, "order"));
+			if ((rc = task_order_no(s, &no)) ||
+			    (rc = ev_emit(c, "pick.scanned", no, f)))
+				return rc;
+		}
+		next_instruction(t, ins, sizeof(ins));
+		s->reply = scan_accepted(ins, "at LOC-%s", req_str(t, "location"));
+		return 0;
+	}
+	if (strcmp(step, "location") == 0)
+		return refuse(s, WMS_ESEQUENCE, "Scan the location label first",
+		              "scan LOC-%s before picking", req_str(t, "location"));
+	if (is_tote) {
+		if (strcasecmp(bc.internal_id, req_str(t, "tote")) != 0)
+			return refuse(s, WMS_EWRONGTOTE, "Take the items out; use the order's tote",
+			              "%s is not this order's tote %s", bc.internal_id,
+			              req_str(t, "tote"));
+		if (strcmp(step, "tote") != 0) {
+			next_instruction(t, ins, sizeof(ins));
+			return refuse(s, WMS_EINCOMPLETE, ins, "%lld of %lld picked: not complete",
+			              req_int(t, "picked", 0), req_int(t, "qty", 0));
+		}
+		return complete(s);
+	}
+	if (bc.kind == WMS_BC_INTERNAL)
+		return refuse(s, WMS_ESEQUENCE, "Scan the item", "%s is a %s label, not an item",
+		              bc.internal_id, wms_internal_type_name(bc.internal_type));
+	if (strcmp(step, "tote") == 0)
+		return refuse(s, WMS_EOVERPICK, "Put the extra back; scan the tote",
+		              "the task's %lld are picked already", req_int(t, "qty", 0));
+	return item_scan(s, &bc);
+}
+
+int pick_scan(struct cmd_ctx *c, json_t **reply)
+{
+	struct pscan s = { .c = c,
+		           .device = req_str(c->req, "device"),
+		           .scan_id = req_str(c->req, "scan_id"),
+		           .code = req_str(c->req, "code") };
+	int rc = scan_replay(c, s.device, s.scan_id, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if ((rc = wave_task_load(c, req_str(c->req, "task"), "task", &s.task)))
+		return rc;
+	rc = judge(&s);
+	if (rc == 0) {
+		json_t *t = s.task;
+		if (json_object_get(s.reply, "task") == NULL)
+			json_object_set_new(s.reply, "task",
+			                    json_pack("{s:O, s:O, s:O, s:O, s:O}", "id",
+			                              json_object_get(t, "id"), "state",
+			                              json_object_get(t, "state"), "step",
+			                              json_object_get(t, "step"), "picked",
+			                              json_object_get(t, "picked"), "qty",
+			                              json_object_get(t, "qty")));
+		rc = scan_record(c, s.device, s.scan_id, s.reply);
+	}
+	json_decref(s.task);
+	if (rc) {
+		json_decref(s.reply);
+		return rc;
+	}
+	*reply = s.reply;
+	return 0;
+}
+
+/* Withdraws the open tasks of TASK's shipment in its batch (the one shorted included). */
+static int withdraw_tasks(struct cmd_ctx *c, const json_t *task)
+{
+	uint64_t w;
+	uint32_t b, sq;
+	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &sq))
+		return WMS_EINTERNAL;
+	struct key pre = KEY_INIT;
+	wave_batch_key(&pre, w, b);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	json_t *todo = json_array();
+	int rc = store_cursor_open(c->txn, STORE_TASKS, &cur);
+	if (rc) {
+		json_decref(todo);
+		return rc;
+	}
+	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
+		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		if (t && strcmp(req_str(t, "state"), "open") == 0 &&
+		    strcmp(req_str(t, "shipment"), req_str(task, "shipment")) == 0)
+			json_array_append_new(todo, t);
+		else
+			json_decref(t);
+	}
+	store_cursor_close(cur);
+	rc = rc == WMS_ENOTFOUND ? 0 : rc;
+	size_t i;
+	json_t *t;
+	char at[WMS_TIME_BUFSZ];
+	json_array_foreach(todo, i, t)
+	{
+		if (rc)
+			break;
+		bool me = strcmp(req_str(t, "id"), req_str(task, "id")) == 0;
+		json_object_set_new(t, "state", json_string(me ? "short" : "withdrawn"));
+		json_object_set_new(t, "done_at", json_string(wms_time_format(c->now, at)));
+		if ((rc = wave_task_save(c, t)) == 0)
+			rc = wave_task_done(c, t);
+	}
+	json_decref(todo);
+	return rc;
+}
+
+int pick_short(struct cmd_ctx *c, json_t **reply)
+{
+	const char *device = req_str(c->req, "device"), *scan_id = req_str(c->req, "scan_id");
+	int rc = scan_replay(c, device, scan_id, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	json_t *t;
+	if ((rc = wave_task_load(c, req_str(c->req, "task"), "task", &t)))
+		return rc;
+	long long qty = req_int(t, "qty", 0), found = req_int(c->req, "found", 0);
+	if (strcmp(req_str(t, "state"), "open") != 0) {
+		rc = cmd_fail(c, WMS_ESTATE, "task", "task %s is %s", req_str(t, "id"),
+		              req_str(t, "state"));
+		json_decref(t);
+		return rc;
+	}
+	if (found >= qty || found < req_int(t, "picked", 0)) {
+		rc = cmd_fail(c, WMS_ERANGE, "found",
+		              "found is %lld; a shortage means fewer than the task's %lld and at "
+		              "least the %lld already picked",
+		              found, qty, req_int(t, "picked", 0));
+		json_decref(t);
+		return rc;
+	}
+	long long missing = qty - found;
+	/* The missing units are not there: write them off the location. */
+	struct key sk = KEY_INIT;
+	master_stock_key(&sk, req_str(t, "tenant"), req_str(t, "sku"), req_str(t, "warehouse"),
+	                 req_str(t, "location"), req_str(t, "lot"));
+	rc = master_stock_change(c, &sk, -missing, -missing, NULL);
+	struct order o = ORDER_INIT;
+	size_t sidx;
+	if (rc == 0 && (rc = order_load(c, req_str(t, "tenant"), req_str(t, "order"), &o)))
+		rc = rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	json_t *sh = rc == 0 ? order_shipment(&o, req_str(t, "shipment"), &sidx) : NULL;
+	if (rc == 0 && sh == NULL)
+		rc = WMS_EINTERNAL;
+	/* The allocation no longer holds the missing units; picked units go back to shelf. */
+	size_t i, j;
+	json_t *l, *pk;
+	if (rc == 0) {
+		json_array_foreach(json_object_get(sh, "lines"), i, l)
+		{
+			json_array_foreach(json_object_get(l, "picks"), j, pk)
+			{
+				bool mine =
+				    req_int(l, "line", 0) == req_int(t, "line", -1) &&
+				    strcmp(req_str(pk, "location"), req_str(t, "location")) == 0;
+				if (mine)
+					json_object_set_new(
+					    pk, "qty",
+					    json_integer(req_int(pk, "qty", 0) - missing));
+				long long back = req_int(pk, "picked", 0);
+				if (back > 0 && rc == 0) {
+					struct key bk = KEY_INIT;
+					master_stock_key(
+					    &bk, req_str(t, "tenant"), req_str(l, "sku"),
+					    req_str(sh, "warehouse"), req_str(pk, "location"),
+					    req_str(pk, "lot"));
+					/* Back on the shelf and held again until released below. */
+					rc = master_stock_change(c, &bk, back, back, NULL);
+					json_object_del(pk, "picked");
+				}
+			}
+		}
+	}
+	if (rc == 0)
+		rc = withdraw_tasks(c, t);
+	if (rc == 0 && req_str(sh, "tote"))
+		rc = wave_tote_free(c, req_str(sh, "tote"));
+	json_t *f =
+	    json_pack("{s:O, s:s, s:O, s:O, s:O, s:I, s:I, s:O}", "task", json_object_get(t, "id"),
+	              "device", device, "warehouse", json_object_get(t, "warehouse"), "location",
+	              json_object_get(t, "location"), "sku", json_object_get(t, "sku"), "found",
+	              (json_int_t)found, "missing", (json_int_t)missing, "shipment",
+	              json_object_get(t, "shipment"));
+	if (req_str(t, "lot"))
+		json_object_set(f, "lot", json_object_get(t, "lot"));
+	if (rc == 0)
+		rc = order_emit(c, &o, "pick.short", f);
+	else
+		json_decref(f);
+	/* Allocate the order again from what the network holds now. */
+	if (rc == 0)
+		rc = alloc_release(c, &o, "short pick");
+	if (rc == 0)
+		rc = alloc_order(c, &o);
+	if (rc == 0) {
+		const char *state = order_state_name(order_state(&o));
+		char ins[128];
+		snprintf(ins, sizeof(ins), "Put the items of %s back; ask for the next task",
+		         req_str(t, "tote"));
+		*reply = scan_accepted(ins, "short of %lld x %s at LOC-%s recorded; order %s is %s",
+		                       missing, req_str(t, "sku"), req_str(t, "location"),
+		                       order_id(&o), state);
+		json_object_set_new(*reply, "order_state", json_string(state));
+		rc = scan_record(c, device, scan_id, *reply);
+		if (rc) {
+			json_decref(*reply);
+			*reply = NULL;
+		}
+	}
+	order_release(&o);
+	json_decref(t);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * pick.h - pick verification: every scan of a picker checked against the task in hand.
+ *
+ * A task (wave.h) is one stop: a location, a sku (and lot, when lot-tracked), a quantity and
+ * the tote of the order. Its scans go, in order:
+ *
+ *   location  the location label; another location is wrong_location
+ *   item      item barcodes until the quantity is reached: a GTIN, an element string or a
+ *             Digital Link of the task's item (a case GTIN counts its pack quantity); another
+ *             item is wrong_item, one the item master does not know unknown_barcode, more than
+ *             the quantity over_pick; for lot-tracked items the scan must carry the lot (AI 10)
+ *             and it must be the allocated one (wrong_lot), and an expiry (AI 17) before today
+ *             is expired_lot
+ *   tote      the order's tote; another is wrong_tote. The task is done.
+ *
+ * Anything else at a step is out_of_sequence. An unreadable scan is unknown_barcode with the
+ * barcode library's error class. Each accepted scan emits pick.scanned; the finished task
+ * pick.confirmed (and takes the units off the location's stock); the last task of a shipment
+ * moves it to picked (order.picked). Every refusal emits pick.rejected and changes nothing
+ * else.
+ *
+ * pick.short {task, found}: the location holds fewer units than the task asks (FOUND, the
+ * units there, counting those already picked). The missing units are written off the
+ * location's stock, the shipment's tasks are withdrawn (units already in the tote go back to
+ * their locations), and the order is allocated again from what the network still holds, or
+ * backordered. Events pick.short and the order's re-allocation.
+ */
+#ifndef WMS_PICK_H
+#define WMS_PICK_H
+
+#include "cmd.h"
+
+int pick_scan(struct cmd_ctx *c, json_t **reply);
+int pick_short(struct cmd_ctx *c, json_t **reply);
+
+#endif

@@ -1,0 +1,1047 @@
+/* wave.c - wave planning, release and pickers' tasks (see wave.h). */
+#include "wave.h"
+
+#include "alloc.h"
+#include "batch.h"
+#include "events.h"
+#include "layout.h"
+#include "master.h"
+#include "orders.h"
+#include "store.h"
+#include "wh.h"
+#include "wms/time.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Defaults of wave.plan's optional fields (PROTOCOL.md states them). */
+#define DEF_MAX_ORDERS   200
+#define DEF_CART_TOTES   8
+#define DEF_CART_UNITS   45
+#define DEF_WALK_MPS     1.0
+#define DEF_PICK_SECONDS 10.0
+#define DEF_PACK_MINUTES 30
+
+/* ---- keys ---- */
+
+static void wave_key(struct key *k, uint64_t wave)
+{
+	key_u64(k, wave);
+}
+
+void wave_batch_key(struct key *k, uint64_t wave, uint32_t batch)
+{
+	key_u64(k, wave);
+	key_u64(k, batch);
+}
+
+void wave_task_key(struct key *k, uint64_t wave, uint32_t batch, uint32_t seq)
+{
+	key_u64(k, wave);
+	key_u64(k, batch);
+	key_u64(k, seq);
+}
+
+static void picker_key(struct key *k, const char *warehouse, const char *picker)
+{
+	key_str(k, warehouse);
+	key_str(k, picker);
+}
+
+static void bqueue_key(struct key *k, const char *warehouse, int64_t cutoff, uint64_t wave,
+                       uint32_t batch)
+{
+	key_str(k, warehouse);
+	key_u64(k, (uint64_t)cutoff);
+	key_u64(k, wave);
+	key_u64(k, batch);
+}
+
+static int parse_u(const char **p, char tag, uint64_t *v)
+{
+	if (**p != tag || (*p)[1] < '0' || (*p)[1] > '9')
+		return -1;
+	char *end;
+	*v = strtoull(*p + 1, &end, 10);
+	*p = end;
+	return 0;
+}
+
+int wave_task_id_parse(const char *id, uint64_t *wave, uint32_t *batch, uint32_t *seq)
+{
+	uint64_t w, b, t;
+	const char *p = id;
+	if (parse_u(&p, 'W', &w) || *p++ != '-' || parse_u(&p, 'B', &b) || *p++ != '-' ||
+	    parse_u(&p, 'T', &t) || *p != '\0' || b > UINT32_MAX || t > UINT32_MAX)
+		return -1;
+	*wave = w;
+	*batch = (uint32_t)b;
+	*seq = (uint32_t)t;
+	return 0;
+}
+
+static int parse_wave_id(const char *id, uint64_t *wave)
+{
+	const char *p = id;
+	return parse_u(&p, 'W', wave) == 0 && *p == '\0' && *wave > 0 ? 0 : -1;
+}
+
+static double r2(double x)
+{
+	return round(x * 100.0) / 100.0;
+}
+
+/* ---- planning ---- */
+
+/* One pick of a shipment: what the stop will say. */
+struct pick {
+	const char *sku, *location, *lot, *expiry; /* borrowed from the order document */
+	int line;
+	uint32_t qty;
+	struct layout_loc loc;
+};
+
+/* A queued shipment considered for a wave. */
+struct cand {
+	uint64_t order_no;
+	unsigned sidx;
+	int64_t cutoff;
+	struct order o;
+	const json_t *ship; /* borrowed from o.doc */
+	struct pick *picks;
+	struct batch_line *lines;
+	size_t npicks;
+	uint32_t units;
+	struct key qkey;
+};
+
+struct params {
+	long long max_orders, max_units, max_carts, waves;
+	struct batch_cart cart;
+	struct batch_options bopt;
+	double walk_mps, pick_seconds;
+	long long pickers, pack_minutes;
+	int64_t cutoff_before; /* 0 = none */
+};
+
+static void cand_free(struct cand *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		order_release(&cs[i].o);
+		free(cs[i].picks);
+		free(cs[i].lines);
+	}
+	free(cs);
+}
+
+/* Loads the shipment a wave queue entry names, with its picks placed in the layout. */
+static int cand_load(struct cmd_ctx *c, const struct layout *l, struct cand *cd)
+{
+	int rc = order_load_no(c->txn, cd->order_no, &cd->o);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	cd->ship = json_array_get(
+	    json_object_get(json_object_get(cd->o.doc, "allocation"), "shipments"), cd->sidx);
+	if (cd->ship == NULL)
+		return WMS_EINTERNAL;
+	size_t n = 0, i, j;
+	json_t *ln, *pk;
+	json_array_foreach(json_object_get(cd->ship, "lines"), i, ln) n +=
+	    json_array_size(json_object_get(ln, "picks"));
+	cd->picks = calloc(n ? n : 1, sizeof(*cd->picks));
+	cd->lines = calloc(n ? n : 1, sizeof(*cd->lines));
+	if (cd->picks == NULL || cd->lines == NULL)
+		return WMS_ENOMEM;
+	json_array_foreach(json_object_get(cd->ship, "lines"), i, ln)
+	{
+		json_array_foreach(json_object_get(ln, "picks"), j, pk)
+		{
+			struct pick *p = &cd->picks[cd->npicks];
+			char canon[LAYOUT_CODE_MAX];
+			p->sku = req_str(ln, "sku");
+			p->line = (int)req_int(ln, "line", (long long)i + 1);
+			p->location = req_str(pk, "location");
+			p->lot = req_str(pk, "lot");
+			p->expiry = req_str(pk, "expiry");
+			p->qty = (uint32_t)req_int(pk, "qty", 0);
+			if (layout_parse_location(l, p->location, &p->loc, canon, &c->err))
+				return WMS_EINTERNAL; /* stock locations were checked on receipt */
+			cd->lines[cd->npicks].at = p->loc.point;
+			cd->lines[cd->npicks].qty = p->qty;
+			cd->units += p->qty;
+			cd->npicks++;
+		}
+	}
+	return 0;
+}
+
+static int read_params(struct cmd_ctx *c, const json_t *wh, struct params *p)
+{
+	const json_t *r = c->req, *cart = json_object_get(r, "cart");
+	p->max_orders = req_int(r, "max_orders", DEF_MAX_ORDERS);
+	p->max_units = req_int(r, "max_units", 0);
+	p->max_carts = req_int(r, "max_carts", 0);
+	p->waves = req_int(r, "waves", 1);
+	p->cart.max_orders = (uint32_t)req_int(cart, "totes", DEF_CART_TOTES);
+	p->cart.max_units = (uint32_t)req_int(cart, "units", DEF_CART_UNITS);
+	struct batch_options bo = BATCH_OPTIONS_INIT;
+	const char *m = req_str(r, "method");
+	bo.method = m == NULL || strcmp(m, "savings") == 0 ? BATCH_SAVINGS
+	            : strcmp(m, "fcfs") == 0               ? BATCH_FCFS
+	                                                   : BATCH_SINGLE;
+	p->bopt = bo;
+	p->walk_mps = req_num(r, "walk_mps", DEF_WALK_MPS);
+	p->pick_seconds = req_num(r, "pick_seconds", DEF_PICK_SECONDS);
+	p->pickers = req_int(r, "pickers", 0);
+	p->pack_minutes = req_int(r, "pack_minutes", req_int(wh, "pack_minutes", DEF_PACK_MINUTES));
+	p->cutoff_before = 0;
+	if (req_str(r, "cutoff_before") &&
+	    wms_time_parse(req_str(r, "cutoff_before"), &p->cutoff_before))
+		return cmd_fail(c, WMS_EVALUE, "cutoff_before", "cutoff_before '%s' is not a time",
+		                req_str(r, "cutoff_before"));
+	return 0;
+}
+
+/* Reads up to MAX queued shipments of warehouse WH in queue order. */
+static int read_queue(struct cmd_ctx *c, const char *wh, const struct params *p, size_t max,
+                      struct cand **out, size_t *nout)
+{
+	struct key pre = KEY_INIT;
+	key_str(&pre, wh);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	size_t n = 0, cap = 64;
+	struct cand *cs = calloc(cap, sizeof(*cs));
+	if (cs == NULL)
+		return WMS_ENOMEM;
+	int rc = store_cursor_open(c->txn, STORE_WAVE_QUEUE, &cur);
+	if (rc) {
+		free(cs);
+		return rc;
+	}
+	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v); rc == 0 && n < max;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		if (!key_has_prefix(k.data, k.len, &pre))
+			break;
+		const uint8_t *b = (const uint8_t *)k.data + pre.n;
+		int64_t cutoff = (int64_t)key_get_u64(b);
+		if (p->cutoff_before && cutoff >= p->cutoff_before)
+			break; /* the queue is in cutoff order */
+		if (n == cap) {
+			struct cand *g = realloc(cs, 2 * cap * sizeof(*cs));
+			if (g == NULL) {
+				rc = WMS_ENOMEM;
+				break;
+			}
+			memset(g + cap, 0, cap * sizeof(*cs));
+			cs = g;
+			cap *= 2;
+		}
+		struct cand *cd = &cs[n++];
+		cd->cutoff = cutoff;
+		cd->order_no = key_get_u64(b + 9);
+		cd->sidx = b[17];
+		memcpy(cd->qkey.b, k.data, k.len);
+		cd->qkey.n = k.len;
+	}
+	store_cursor_close(cur);
+	if (rc == WMS_ENOTFOUND || rc == 0) {
+		*out = cs;
+		*nout = n;
+		return 0;
+	}
+	cand_free(cs, n);
+	return rc;
+}
+
+/* How many carts at least N orders of U units need. */
+static long long carts_lower_bound(const struct params *p, long long n, long long u)
+{
+	long long a = (n + p->cart.max_orders - 1) / p->cart.max_orders;
+	long long b = (u + p->cart.max_units - 1) / p->cart.max_units;
+	return a > b ? a : b;
+}
+
+/* Batches CS[0..N) and builds the wave document. */
+static int build_wave(struct cmd_ctx *c, const json_t *wh, const struct layout *l,
+                      const struct params *p, struct cand *cs, size_t n, uint64_t no,
+                      struct batch_plan **planp, json_t **docp)
+{
+	struct batch_order *bo = calloc(n, sizeof(*bo));
+	if (bo == NULL)
+		return WMS_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		bo[i].id = req_str(cs[i].ship, "id");
+		bo[i].units = cs[i].units ? cs[i].units : 1;
+		bo[i].lines = cs[i].lines;
+		bo[i].nlines = cs[i].npicks;
+	}
+	struct batch_plan *plan = NULL;
+	int rc = batch_plan_new(l, bo, n, &p->cart, &p->bopt, &plan, &c->err);
+	free(bo);
+	if (rc)
+		return rc;
+	char id[24], t1[WMS_TIME_BUFSZ], t2[WMS_TIME_BUFSZ];
+	snprintf(id, sizeof(id), "W%" PRIu64, no);
+	long long units = 0;
+	for (size_t i = 0; i < n; i++)
+		units += cs[i].units;
+	int64_t cutoff = cs[0].cutoff;
+	for (size_t i = 1; i < n; i++)
+		if (cs[i].cutoff < cutoff)
+			cutoff = cs[i].cutoff;
+
+	/* Batch times: batches go to pickers in plan order, each picker taking the next. */
+	long long pickers = p->pickers > 0 ? p->pickers : (long long)plan->nbatches;
+	int64_t *free_at = calloc((size_t)(pickers > 0 ? pickers : 1), sizeof(int64_t));
+	if (free_at == NULL) {
+		batch_plan_free(plan);
+		return WMS_ENOMEM;
+	}
+	for (long long k = 0; k < pickers; k++)
+		free_at[k] = c->now;
+	json_t *batches = json_array(), *risk = json_array(), *ships = json_array();
+	for (size_t b = 0; b < plan->nbatches; b++) {
+		const struct batch *bt = &plan->batches[b];
+		char bid[64];
+		snprintf(bid, sizeof(bid), "%s-B%zu", id, b + 1);
+		long long pk = 0;
+		for (long long k = 1; k < pickers; k++)
+			if (free_at[k] < free_at[pk])
+				pk = k;
+		double secs = bt->length / p->walk_mps + (double)bt->nstops * p->pick_seconds;
+		int64_t back = free_at[pk] + (int64_t)llround(secs * 1000.0);
+		free_at[pk] = back;
+		int64_t ready = back + p->pack_minutes * 60000;
+		json_t *orders = json_array();
+		for (size_t k = 0; k < bt->norders; k++) {
+			const struct cand *cd = &cs[plan->orders[bt->first_order + k]];
+			json_t *ref = json_pack("{s:s, s:s, s:s, s:I, s:i, s:I, s:s}", "tenant",
+			                        order_tenant(&cd->o), "order", order_id(&cd->o),
+			                        "shipment", req_str(cd->ship, "id"), "order_no",
+			                        (json_int_t)cd->order_no, "shipment_index",
+			                        (int)cd->sidx, "units", (json_int_t)cd->units,
+			                        "cutoff", wms_time_format(cd->cutoff, t1));
+			if (ready > cd->cutoff)
+				json_array_append_new(
+				    risk, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "tenant",
+				                    order_tenant(&cd->o), "order", order_id(&cd->o),
+				                    "shipment", req_str(cd->ship, "id"), "cutoff",
+				                    wms_time_format(cd->cutoff, t1), "ready_by",
+				                    wms_time_format(ready, t2), "batch", bid));
+			json_array_append(ships, ref);
+			json_array_append_new(orders, ref);
+		}
+		json_t *stops = json_array();
+		for (size_t s = 0; s < bt->nstops; s++) {
+			const struct batch_stop *st = &plan->stops[bt->first_stop + s];
+			const struct cand *cd = &cs[st->order];
+			const struct pick *pk2 = &cd->picks[st->line];
+			json_t *js = json_pack(
+			    "{s:I, s:s, s:i, s:s, s:i, s:i, s:i, s:s, s:I, s:s, s:s, s:s, s:i}",
+			    "seq", (json_int_t)s + 1, "location", pk2->location, "aisle",
+			    pk2->loc.aisle, "block", (char[2]){ (char)('A' + pk2->loc.block), 0 },
+			    "bay", pk2->loc.bay, "position", pk2->loc.position, "level",
+			    pk2->loc.level, "sku", pk2->sku, "qty", (json_int_t)pk2->qty, "tenant",
+			    order_tenant(&cd->o), "order", order_id(&cd->o), "shipment",
+			    req_str(cd->ship, "id"), "line", pk2->line);
+			if (pk2->lot)
+				json_object_set_new(js, "lot", json_string(pk2->lot));
+			if (pk2->expiry)
+				json_object_set_new(js, "expiry", json_string(pk2->expiry));
+			json_array_append_new(stops, js);
+		}
+		json_array_append_new(
+		    batches,
+		    json_pack("{s:s, s:o, s:I, s:f, s:f, s:f, s:b, s:b, s:s, s:o}", "id", bid,
+		              "orders", orders, "units", (json_int_t)bt->units, "length_m",
+		              r2(bt->length), "sshape_length_m", r2(bt->sshape_length),
+		              "single_length_m", r2(bt->single_length), "exact", bt->exact,
+		              "oversize", bt->oversize, "back_at_depot", wms_time_format(back, t1),
+		              "stops", stops));
+	}
+	free(free_at);
+	json_t *doc = json_pack(
+	    "{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:{s:i, s:i}, "
+	    "s:{s:f, s:f, s:I, s:I}, s:o, s:o, s:o}",
+	    "id", id, "no", (json_int_t)no, "warehouse", req_str(wh, "id"), "state", "planned",
+	    "planned_at", wms_time_format(c->now, t1), "cutoff", wms_time_format(cutoff, t2),
+	    "orders", (json_int_t)n, "units", (json_int_t)units, "carts",
+	    (json_int_t)plan->nbatches, "length_m", r2(plan->length), "sshape_length_m",
+	    r2(plan->sshape_length), "single_length_m", r2(plan->single_length), "cart", "totes",
+	    (int)p->cart.max_orders, "units", (int)p->cart.max_units, "estimate", "walk_mps",
+	    p->walk_mps, "pick_seconds", p->pick_seconds, "pickers", (json_int_t)pickers,
+	    "pack_minutes", (json_int_t)p->pack_minutes, "at_risk", risk, "shipments", ships,
+	    "batches", batches);
+	*planp = plan;
+	*docp = doc;
+	return doc ? 0 : WMS_ENOMEM;
+}
+
+/* The summary of a wave that wave.plan replies with (batches without their stops). */
+static json_t *wave_summary(const json_t *doc)
+{
+	json_t *s = json_deep_copy(doc);
+	json_object_del(s, "shipments");
+	size_t i;
+	json_t *b;
+	json_array_foreach(json_object_get(s, "batches"), i, b)
+	{
+		json_object_set_new(
+		    b, "stops",
+		    json_integer((json_int_t)json_array_size(json_object_get(b, "stops"))));
+	}
+	return s;
+}
+
+/* Marks the shipments of a wave as held by it (or free again when WAVE is NULL). */
+static int hold_shipments(struct cmd_ctx *c, const json_t *doc, const char *wave)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(doc, "shipments"), i, s)
+	{
+		struct order o = ORDER_INIT;
+		int rc = order_load_no(c->txn, (uint64_t)req_int(s, "order_no", 0), &o);
+		if (rc)
+			return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+		json_t *sh = order_shipment(&o, req_str(s, "shipment"), NULL);
+		if (sh) {
+			if (wave)
+				json_object_set_new(sh, "wave", json_string(wave));
+			else
+				json_object_del(sh, "wave");
+			rc = order_save(c, &o);
+		}
+		order_release(&o);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int wave_plan(struct cmd_ctx *c, json_t **reply)
+{
+	const char *whid = req_str(c->req, "warehouse");
+	json_t *wh = NULL;
+	int rc = master_warehouse_load(c, whid, "warehouse", &wh);
+	if (rc)
+		return rc;
+	struct params p;
+	struct layout l;
+	if ((rc = read_params(c, wh, &p)) || (rc = wh_layout(wh, &l, &c->err))) {
+		json_decref(wh);
+		return rc;
+	}
+	struct cand *cs = NULL;
+	size_t n = 0;
+	size_t want = (size_t)(p.max_orders * p.waves);
+	if ((rc = read_queue(c, whid, &p, want, &cs, &n))) {
+		json_decref(wh);
+		return rc;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = cand_load(c, &l, &cs[i]);
+	json_t *waves = json_array();
+	size_t at = 0;
+	for (long long w = 0; w < p.waves && at < n && rc == 0; w++) {
+		/* Fill in queue order while the limits (and a lower bound on carts) allow. */
+		size_t end = at;
+		long long units = 0;
+		while (end < n && (long long)(end - at) < p.max_orders) {
+			long long u = units + cs[end].units;
+			if (p.max_units && u > p.max_units && end > at)
+				break;
+			if (p.max_carts &&
+			    carts_lower_bound(&p, (long long)(end - at) + 1, u) > p.max_carts &&
+			    end > at)
+				break;
+			units = u;
+			end++;
+		}
+		uint64_t no;
+		struct batch_plan *plan = NULL;
+		json_t *doc = NULL;
+		if ((rc = store_counter_next(c->txn, "wave_no", &no)))
+			break;
+		for (;;) {
+			rc = build_wave(c, wh, &l, &p, cs + at, end - at, no, &plan, &doc);
+			if (rc || !p.max_carts || (long long)plan->nbatches <= p.max_carts ||
+			    end - at == 1)
+				break;
+			/* Batching needed more carts than allowed: leave the latest orders out. */
+			size_t drop = (end - at) / 10 ? (end - at) / 10 : 1;
+			end -= drop;
+			batch_plan_free(plan);
+			json_decref(doc);
+			plan = NULL;
+			doc = NULL;
+		}
+		batch_plan_free(plan);
+		if (rc)
+			break;
+		struct key k = KEY_INIT;
+		wave_key(&k, no);
+		for (size_t i = at; i < end && rc == 0; i++)
+			rc = store_del(c->txn, STORE_WAVE_QUEUE, cs[i].qkey.b, cs[i].qkey.n);
+		if (rc == 0)
+			rc = hold_shipments(c, doc, req_str(doc, "id"));
+		if (rc == 0)
+			rc = store_put_json(c->txn, STORE_WAVES, k.b, k.n, doc, STORE_APPEND);
+		if (rc == 0)
+			rc = ev_emit(
+			    c, "wave.planned", 0,
+			    json_pack(
+			        "{s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:I}", "wave",
+			        json_object_get(doc, "id"), "warehouse", whid, "cutoff",
+			        json_object_get(doc, "cutoff"), "orders",
+			        json_object_get(doc, "orders"), "units",
+			        json_object_get(doc, "units"), "carts",
+			        json_object_get(doc, "carts"), "length_m",
+			        json_object_get(doc, "length_m"), "sshape_length_m",
+			        json_object_get(doc, "sshape_length_m"), "single_length_m",
+			        json_object_get(doc, "single_length_m"), "at_risk",
+			        (json_int_t)json_array_size(json_object_get(doc, "at_risk"))));
+		json_array_append_new(waves, wave_summary(doc));
+		json_decref(doc);
+		at = end;
+	}
+	cand_free(cs, n);
+	if (rc) {
+		json_decref(waves);
+		json_decref(wh);
+		return rc;
+	}
+	size_t queued = 0;
+	struct key pre = KEY_INIT;
+	key_str(&pre, whid);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	if (store_cursor_open(c->txn, STORE_WAVE_QUEUE, &cur) == 0) {
+		for (int r = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+		     r == 0 && key_has_prefix(k.data, k.len, &pre);
+		     r = store_cursor_next(cur, &k, &v))
+			queued++;
+		store_cursor_close(cur);
+	}
+	*reply = json_pack("{s:s, s:o, s:I}", "warehouse", whid, "waves", waves, "still_queued",
+	                   (json_int_t)queued);
+	json_decref(wh);
+	return 0;
+}
+
+static int wave_load(struct cmd_ctx *c, const char *id, uint64_t *no, json_t **out)
+{
+	struct key k = KEY_INIT;
+	if (parse_wave_id(id, no))
+		return cmd_fail(c, WMS_EVALUE, "wave", "wave '%s' is not a wave id (W<number>)",
+		                id);
+	wave_key(&k, *no);
+	int rc = store_get_json(c->txn, STORE_WAVES, k.b, k.n, out);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, WMS_ENOTFOUND, "wave", "wave '%s' is not known", id);
+	return rc;
+}
+
+static int wave_save(struct cmd_ctx *c, uint64_t no, const json_t *doc)
+{
+	struct key k = KEY_INIT;
+	wave_key(&k, no);
+	return store_put_json(c->txn, STORE_WAVES, k.b, k.n, doc, 0);
+}
+
+int wave_get(struct cmd_ctx *c, json_t **reply)
+{
+	uint64_t no;
+	json_t *doc;
+	int rc = wave_load(c, req_str(c->req, "wave"), &no, &doc);
+	if (rc)
+		return rc;
+	*reply = json_pack("{s:o}", "wave", doc);
+	return 0;
+}
+
+/* ---- release ---- */
+
+static void tote_key(struct key *k, const char *tote)
+{
+	key_str(k, tote);
+}
+
+int wave_tote_load(struct store_txn *txn, const char *tote, json_t **out)
+{
+	struct key k = KEY_INIT;
+	tote_key(&k, tote);
+	return store_get_json(txn, STORE_TOTES, k.b, k.n, out);
+}
+
+int wave_tote_free(struct cmd_ctx *c, const char *tote)
+{
+	struct key k = KEY_INIT;
+	tote_key(&k, tote);
+	int rc = store_del(c->txn, STORE_TOTES, k.b, k.n);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+/* A tote id no order holds now: TOTE-nnnnnn from a counter that wraps at a million. */
+static int next_tote(struct cmd_ctx *c, char tote[16])
+{
+	for (int tries = 0; tries < 1000000; tries++) {
+		uint64_t n;
+		int rc = store_counter_next(c->txn, "tote_no", &n);
+		if (rc)
+			return rc;
+		snprintf(tote, 16, "TOTE-%06" PRIu64, n % 1000000);
+		struct key k = KEY_INIT;
+		struct store_val v;
+		tote_key(&k, tote);
+		rc = store_get(c->txn, STORE_TOTES, k.b, k.n, &v);
+		if (rc == WMS_ENOTFOUND)
+			return 0;
+		if (rc)
+			return rc;
+	}
+	return cmd_fail(c, WMS_EBUSY, "tote", "every tote number is in use");
+}
+
+int wave_release(struct cmd_ctx *c, json_t **reply)
+{
+	uint64_t no;
+	json_t *doc;
+	int rc = wave_load(c, req_str(c->req, "wave"), &no, &doc);
+	if (rc)
+		return rc;
+	const char *state = req_str(doc, "state");
+	if (strcmp(state, "planned") != 0) {
+		rc = cmd_fail(c, WMS_ESTATE, "wave",
+		              "wave '%s' is %s; only a planned wave is released",
+		              req_str(doc, "id"), state);
+		json_decref(doc);
+		return rc;
+	}
+	const char *whid = req_str(doc, "warehouse");
+	int64_t cutoff = 0;
+	wms_time_parse(req_str(doc, "cutoff"), &cutoff);
+	size_t bi, ntasks = 0, skipped = 0;
+	json_t *b;
+	json_t *skipped_orders = json_array();
+	char at[WMS_TIME_BUFSZ];
+	json_array_foreach(json_object_get(doc, "batches"), bi, b)
+	{
+		json_t *totes = json_object(); /* shipment id -> tote */
+		json_t *tlist = json_array();
+		size_t oi;
+		json_t *ref;
+		json_array_foreach(json_object_get(b, "orders"), oi, ref)
+		{
+			struct order o = ORDER_INIT;
+			size_t sidx;
+			if ((rc = order_load_no(c->txn, (uint64_t)req_int(ref, "order_no", 0), &o)))
+				break;
+			json_t *sh = order_shipment(&o, req_str(ref, "shipment"), &sidx);
+			/* Cancelled or re-allocated since planning: the order is no longer ours. */
+			if (sh == NULL || !req_str(sh, "wave") ||
+			    strcmp(req_str(sh, "wave"), req_str(doc, "id")) != 0) {
+				json_array_append_new(skipped_orders,
+				                      json_pack("{s:O, s:O}", "tenant",
+				                                json_object_get(ref, "tenant"),
+				                                "order",
+				                                json_object_get(ref, "order")));
+				order_release(&o);
+				skipped++;
+				continue;
+			}
+			char tote[16];
+			if ((rc = next_tote(c, tote))) {
+				order_release(&o);
+				break;
+			}
+			json_object_set_new(totes, req_str(ref, "shipment"), json_string(tote));
+			json_object_set_new(ref, "tote", json_string(tote));
+			json_array_append_new(
+			    tlist, json_pack("{s:s, s:O, s:O, s:O}", "tote", tote, "tenant",
+			                     json_object_get(ref, "tenant"), "order",
+			                     json_object_get(ref, "order"), "shipment",
+			                     json_object_get(ref, "shipment")));
+			struct key tk = KEY_INIT;
+			tote_key(&tk, tote);
+			json_t *td = json_pack("{s:s, s:O, s:O, s:O, s:O, s:s, s:s}", "tote", tote,
+			                       "tenant", json_object_get(ref, "tenant"), "order",
+			                       json_object_get(ref, "order"), "order_no",
+			                       json_object_get(ref, "order_no"), "shipment",
+			                       json_object_get(ref, "shipment"), "wave",
+			                       req_str(doc, "id"), "batch", req_str(b, "id"));
+			rc = store_put_json(c->txn, STORE_TOTES, tk.b, tk.n, td, 0);
+			json_decref(td);
+			json_object_set_new(sh, "tote", json_string(tote));
+			json_object_set_new(sh, "batch", json_string(req_str(b, "id")));
+			if (rc == 0)
+				rc = order_shipment_move(c, &o, sidx, ORDER_WAVED,
+				                         json_pack("{s:s, s:s, s:s, s:s}", "wave",
+				                                   req_str(doc, "id"), "batch",
+				                                   req_str(b, "id"), "tote", tote,
+				                                   "warehouse", whid));
+			order_release(&o);
+			if (rc)
+				break;
+		}
+		/* Tasks: the batch's stops in route order, for the orders still in it. */
+		uint32_t seq = 0;
+		size_t si;
+		json_t *st;
+		json_array_foreach(json_object_get(b, "stops"), si, st)
+		{
+			if (rc)
+				break;
+			const char *tote =
+			    json_string_value(json_object_get(totes, req_str(st, "shipment")));
+			if (tote == NULL)
+				continue;
+			char tid[64];
+			seq++;
+			snprintf(tid, sizeof(tid), "%s-T%u", req_str(b, "id"), seq);
+			json_t *task = json_deep_copy(st);
+			json_object_set_new(task, "id", json_string(tid));
+			json_object_set_new(task, "seq", json_integer(seq));
+			json_object_set_new(task, "wave", json_string(req_str(doc, "id")));
+			json_object_set_new(task, "batch", json_string(req_str(b, "id")));
+			json_object_set_new(task, "warehouse", json_string(whid));
+			json_object_set_new(task, "tote", json_string(tote));
+			json_object_set_new(task, "state", json_string("open"));
+			json_object_set_new(task, "picked", json_integer(0));
+			json_object_set_new(st, "task", json_string(tid));
+			struct key k = KEY_INIT;
+			wave_task_key(&k, no, (uint32_t)bi + 1, seq);
+			rc = store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
+			json_decref(task);
+		}
+		ntasks += seq;
+		json_object_set_new(b, "tasks", json_integer(seq));
+		if (rc == 0 && seq > 0) {
+			struct key k = KEY_INIT;
+			json_t *bd =
+			    json_pack("{s:O, s:O, s:s, s:s, s:I, s:I, s:i, s:o, s:O}", "id",
+			              json_object_get(b, "id"), "wave", json_object_get(doc, "id"),
+			              "warehouse", whid, "state", "queued", "no", (json_int_t)no,
+			              "batch", (json_int_t)bi + 1, "tasks", (int)seq, "totes",
+			              tlist, "length_m", json_object_get(b, "length_m"));
+			json_object_set_new(bd, "done", json_integer(0));
+			wave_batch_key(&k, no, (uint32_t)bi + 1);
+			rc = store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
+			json_decref(bd);
+			struct key q = KEY_INIT;
+			bqueue_key(&q, whid, cutoff, no, (uint32_t)bi + 1);
+			if (rc == 0)
+				rc = store_put(c->txn, STORE_BATCH_QUEUE, q.b, q.n, "", 0, 0);
+		} else {
+			json_decref(tlist);
+		}
+		json_decref(totes);
+		if (rc)
+			break;
+	}
+	if (rc == 0) {
+		json_object_set_new(doc, "state", json_string("released"));
+		json_object_set_new(doc, "released_at", json_string(wms_time_format(c->now, at)));
+		json_object_set_new(doc, "tasks", json_integer((json_int_t)ntasks));
+		if (skipped)
+			json_object_set(doc, "skipped", skipped_orders);
+		rc = wave_save(c, no, doc);
+	}
+	if (rc == 0)
+		rc = ev_emit(c, "wave.released", 0,
+		             json_pack("{s:O, s:s, s:O, s:I, s:I}", "wave",
+		                       json_object_get(doc, "id"), "warehouse", whid, "carts",
+		                       json_object_get(doc, "carts"), "tasks", (json_int_t)ntasks,
+		                       "skipped", (json_int_t)skipped));
+	if (rc == 0)
+		*reply = json_pack("{s:O, s:s, s:I, s:O, s:o}", "wave", json_object_get(doc, "id"),
+		                   "state", "released", "tasks", (json_int_t)ntasks, "carts",
+		                   json_object_get(doc, "carts"), "skipped", skipped_orders);
+	else
+		json_decref(skipped_orders);
+	json_decref(doc);
+	return rc;
+}
+
+int wave_cancel(struct cmd_ctx *c, json_t **reply)
+{
+	uint64_t no;
+	json_t *doc;
+	int rc = wave_load(c, req_str(c->req, "wave"), &no, &doc);
+	if (rc)
+		return rc;
+	if (strcmp(req_str(doc, "state"), "planned") != 0) {
+		rc = cmd_fail(c, WMS_ESTATE, "wave",
+		              "wave '%s' is %s; only a planned wave can be cancelled (a released "
+		              "wave's orders are on the floor)",
+		              req_str(doc, "id"), req_str(doc, "state"));
+		json_decref(doc);
+		return rc;
+	}
+	/* The shipments go back to the queue, where they were. */
+	size_t i, back = 0;
+	json_t *s;
+	json_array_foreach(json_object_get(doc, "shipments"), i, s)
+	{
+		struct order o = ORDER_INIT;
+		size_t sidx;
+		if ((rc = order_load_no(c->txn, (uint64_t)req_int(s, "order_no", 0), &o)))
+			break;
+		json_t *sh = order_shipment(&o, req_str(s, "shipment"), &sidx);
+		if (sh && req_str(sh, "wave") &&
+		    strcmp(req_str(sh, "wave"), req_str(doc, "id")) == 0) {
+			json_object_del(sh, "wave");
+			rc = order_save(c, &o);
+			if (rc == 0)
+				rc = alloc_queue_put(c, &o, sh, (unsigned)sidx);
+			back++;
+		}
+		order_release(&o);
+		if (rc)
+			break;
+	}
+	char at[WMS_TIME_BUFSZ];
+	json_object_set_new(doc, "state", json_string("cancelled"));
+	json_object_set_new(doc, "cancelled_at", json_string(wms_time_format(c->now, at)));
+	if (rc == 0)
+		rc = wave_save(c, no, doc);
+	if (rc == 0)
+		rc = ev_emit(c, "wave.cancelled", 0,
+		             json_pack("{s:O, s:O, s:I}", "wave", json_object_get(doc, "id"),
+		                       "warehouse", json_object_get(doc, "warehouse"), "requeued",
+		                       (json_int_t)back));
+	if (rc == 0)
+		*reply = json_pack("{s:O, s:s, s:I}", "wave", json_object_get(doc, "id"), "state",
+		                   "cancelled", "requeued", (json_int_t)back);
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- pickers ---- */
+
+int wave_task_load(struct cmd_ctx *c, const char *task, const char *field, json_t **out)
+{
+	uint64_t w;
+	uint32_t b, t;
+	struct key k = KEY_INIT;
+	if (wave_task_id_parse(task, &w, &b, &t))
+		return cmd_fail(c, WMS_EVALUE, field, "%s '%s' is not a task id (W<n>-B<n>-T<n>)",
+		                field, task);
+	wave_task_key(&k, w, b, t);
+	int rc = store_get_json(c->txn, STORE_TASKS, k.b, k.n, out);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, WMS_ENOTFOUND, field, "%s '%s' is not known", field, task);
+	return rc;
+}
+
+int wave_task_save(struct cmd_ctx *c, const json_t *task)
+{
+	uint64_t w;
+	uint32_t b, t;
+	struct key k = KEY_INIT;
+	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &t))
+		return WMS_EINTERNAL;
+	wave_task_key(&k, w, b, t);
+	return store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
+}
+
+static int batch_load(struct store_txn *txn, uint64_t w, uint32_t b, json_t **out)
+{
+	struct key k = KEY_INIT;
+	wave_batch_key(&k, w, b);
+	return store_get_json(txn, STORE_BATCHES, k.b, k.n, out);
+}
+
+static int batch_save(struct cmd_ctx *c, const json_t *bd)
+{
+	struct key k = KEY_INIT;
+	wave_batch_key(&k, (uint64_t)req_int(bd, "no", 0), (uint32_t)req_int(bd, "batch", 0));
+	return store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
+}
+
+int wave_task_done(struct cmd_ctx *c, const json_t *task)
+{
+	uint64_t w;
+	uint32_t b, t;
+	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &t))
+		return WMS_EINTERNAL;
+	json_t *bd;
+	int rc = batch_load(c->txn, w, b, &bd);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	long long done = req_int(bd, "done", 0) + 1;
+	json_object_set_new(bd, "done", json_integer(done));
+	if (done >= req_int(bd, "tasks", 0)) {
+		char at[WMS_TIME_BUFSZ];
+		json_object_set_new(bd, "state", json_string("completed"));
+		json_object_set_new(bd, "completed_at", json_string(wms_time_format(c->now, at)));
+		const char *picker = req_str(bd, "picker");
+		if (picker) {
+			struct key pk = KEY_INIT;
+			picker_key(&pk, req_str(bd, "warehouse"), picker);
+			rc = store_del(c->txn, STORE_PICKERS, pk.b, pk.n);
+			if (rc == WMS_ENOTFOUND)
+				rc = 0;
+		}
+		if (rc == 0)
+			rc = ev_emit(c, "batch.completed", 0,
+			             json_pack("{s:O, s:O, s:O, s:O}", "batch",
+			                       json_object_get(bd, "id"), "wave",
+			                       json_object_get(bd, "wave"), "warehouse",
+			                       json_object_get(bd, "warehouse"), "picker",
+			                       json_object_get(bd, "picker")));
+	}
+	if (rc == 0)
+		rc = batch_save(c, bd);
+	json_decref(bd);
+	return rc;
+}
+
+/* The first open task of a batch (NULL when none), and the next few after it. */
+static int batch_next_task(struct store_txn *txn, uint64_t w, uint32_t b, json_t **task,
+                           json_t *upcoming, size_t nupcoming)
+{
+	struct key pre = KEY_INIT;
+	wave_batch_key(&pre, w, b);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	*task = NULL;
+	int rc = store_cursor_open(txn, STORE_TASKS, &cur);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
+		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		if (t == NULL) {
+			rc = WMS_EINTERNAL;
+			break;
+		}
+		if (strcmp(req_str(t, "state"), "open") != 0) {
+			json_decref(t);
+			continue;
+		}
+		if (*task == NULL) {
+			*task = t;
+			continue;
+		}
+		if (json_array_size(upcoming) >= nupcoming) {
+			json_decref(t);
+			break;
+		}
+		json_array_append_new(upcoming, t);
+	}
+	store_cursor_close(cur);
+	return rc == WMS_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* What the picker's scanner shows for TASK. */
+static json_t *task_view(const json_t *task)
+{
+	char text[320];
+	long long left = req_int(task, "qty", 0) - req_int(task, "picked", 0);
+	snprintf(text, sizeof(text), "Go to LOC-%s, pick %lld x %s%s%s into %s",
+	         req_str(task, "location"), left, req_str(task, "sku"),
+	         req_str(task, "lot") ? " lot " : "",
+	         req_str(task, "lot") ? req_str(task, "lot") : "", req_str(task, "tote"));
+	json_t *v = json_deep_copy(task);
+	json_object_set_new(v, "instruction", json_string(text));
+	return v;
+}
+
+int task_next(struct cmd_ctx *c, json_t **reply)
+{
+	const char *whid = req_str(c->req, "warehouse"), *picker = req_str(c->req, "picker");
+	json_t *wh;
+	int rc = master_warehouse_load(c, whid, "warehouse", &wh);
+	if (rc)
+		return rc;
+	json_decref(wh);
+	struct key pk = KEY_INIT;
+	struct store_val v;
+	uint64_t w = 0;
+	uint32_t b = 0;
+	bool assigned = false;
+	picker_key(&pk, whid, picker);
+	rc = store_get(c->txn, STORE_PICKERS, pk.b, pk.n, &v);
+	if (rc == 0 && v.len == 16) {
+		w = key_get_u64(v.data);
+		b = (uint32_t)key_get_u64((const uint8_t *)v.data + 8);
+	} else if (rc == WMS_ENOTFOUND) {
+		/* The next queued batch of this warehouse: earliest cutoff, then wave, batch. */
+		struct key pre = KEY_INIT;
+		key_str(&pre, whid);
+		struct store_cursor *cur;
+		struct store_val k;
+		if ((rc = store_cursor_open(c->txn, STORE_BATCH_QUEUE, &cur)))
+			return rc;
+		rc = store_cursor_seek(cur, pre.b, pre.n, &k, NULL);
+		if (rc == 0 && key_has_prefix(k.data, k.len, &pre)) {
+			const uint8_t *p = (const uint8_t *)k.data + pre.n;
+			w = key_get_u64(p + 8);
+			b = (uint32_t)key_get_u64(p + 16);
+			rc = store_cursor_del(cur);
+			assigned = rc == 0;
+		} else if (rc == 0 || rc == WMS_ENOTFOUND) {
+			rc = 0;
+		}
+		store_cursor_close(cur);
+		if (rc)
+			return rc;
+		if (!assigned) {
+			*reply = json_pack("{s:n, s:n, s:s}", "batch", "task", "message",
+			                   "no released work waiting in this warehouse");
+			return 0;
+		}
+		struct key val = KEY_INIT;
+		wave_batch_key(&val, w, b);
+		if ((rc = store_put(c->txn, STORE_PICKERS, pk.b, pk.n, val.b, val.n, 0)))
+			return rc;
+	} else if (rc == 0) {
+		return WMS_EINTERNAL;
+	} else {
+		return rc;
+	}
+	json_t *bd;
+	if ((rc = batch_load(c->txn, w, b, &bd)))
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	if (assigned) {
+		char at[WMS_TIME_BUFSZ];
+		json_object_set_new(bd, "state", json_string("picking"));
+		json_object_set_new(bd, "picker", json_string(picker));
+		json_object_set_new(bd, "assigned_at", json_string(wms_time_format(c->now, at)));
+		rc = batch_save(c, bd);
+		if (rc == 0)
+			rc = ev_emit(c, "batch.assigned", 0,
+			             json_pack("{s:O, s:O, s:s, s:s}", "batch",
+			                       json_object_get(bd, "id"), "wave",
+			                       json_object_get(bd, "wave"), "warehouse", whid,
+			                       "picker", picker));
+		if (rc) {
+			json_decref(bd);
+			return rc;
+		}
+	}
+	json_t *task = NULL, *upcoming = json_array();
+	rc = batch_next_task(c->txn, w, b, &task, upcoming, 5);
+	if (rc) {
+		json_decref(bd);
+		json_decref(upcoming);
+		return rc;
+	}
+	json_t *up = json_array();
+	size_t i;
+	json_t *t;
+	json_array_foreach(upcoming, i, t) json_array_append_new(
+	    up, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(t, "id"), "location",
+	                  json_object_get(t, "location"), "sku", json_object_get(t, "sku"), "qty",
+	                  json_object_get(t, "qty")));
+	json_decref(upcoming);
+	*reply = json_pack("{s:o, s:o, s:o}", "batch", bd, "task",
+	                   task ? task_view(task) : json_null(), "upcoming", up);
+	json_decref(task);
+	return 0;
+}
