@@ -1,12 +1,11 @@
 /* alloc.c - allocation of orders to warehouses and stock (see alloc.h). */
 #include "alloc.h"
 
-#include "cal.h"
+#include "carrier.h"
 #include "events.h"
 #include "keys.h"
 #include "master.h"
 #include "store.h"
-#include "tz.h"
 #include "wms/schema.h"
 #include "wms/time.h"
 
@@ -67,60 +66,22 @@ double alloc_distance_km(double lat1, double lon1, double lat2, double lon2)
 	return 2 * r * asin(sqrt(a < 1 ? a : 1));
 }
 
-static unsigned days_mask(const json_t *days)
-{
-	static const char *const names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
-	if (days == NULL)
-		return 0x7F;
-	unsigned m = 0;
-	size_t i;
-	json_t *v;
-	json_array_foreach(days, i, v) for (unsigned k = 0; k < 7;
-	                                    k++) if (strcmp(json_string_value(v), names[k]) == 0)
-	    m |= 1u << k;
-	return m;
-}
-
 /* The best carrier option of warehouse WH for the order: on time first, then cost. */
 static void choose_option(struct cmd_ctx *c, struct plan *p, struct cand *w)
 {
-	const char *service = req_str(p->order, "service"), *want = req_str(p->order, "carrier");
-	const struct tz *z;
-	const char *zone = req_str(w->doc, "timezone");
-	if (tz_get(zone ? zone : "UTC", &z) != 0)
-		return; /* validated at warehouse.put; a zone gone from the system ships nothing */
 	int64_t ready =
 	    c->now + req_int(w->doc, "handling_minutes", ALLOC_HANDLING_MINUTES) * 60000;
-	size_t i;
-	json_t *cr;
-	json_array_foreach(json_object_get(w->doc, "carriers"), i, cr)
-	{
-		int minute;
-		if (strcmp(req_str(cr, "service"), service) != 0)
-			continue;
-		if (want && strcmp(req_str(cr, "carrier"), want) != 0)
-			continue;
-		if (cal_parse_hhmm(req_str(cr, "cutoff"), &minute) != 0)
-			continue;
-		int64_t cutoff =
-		    cal_next_cutoff(z, ready, minute, days_mask(json_object_get(cr, "days")));
-		if (cutoff < 0)
-			continue;
-		int64_t by = cal_delivery_by(z, cutoff, (int)req_int(cr, "transit_days", 0));
-		bool on_time = by <= p->promised_by;
-		double cost = req_num(cr, "cost", 0);
-		bool better = !w->has_option || (on_time && !w->on_time) ||
-		              (on_time == w->on_time &&
-		               (cost < w->cost || (cost == w->cost && by < w->delivery_by)));
-		if (!better)
-			continue;
-		w->has_option = true;
-		w->carrier = req_str(cr, "carrier");
-		w->cutoff = cutoff;
-		w->delivery_by = by;
-		w->on_time = on_time;
-		w->cost = cost;
-	}
+	struct carrier_option o;
+	/* A zone gone from the system, or no option for the service: this warehouse cannot ship. */
+	if (carrier_best(w->doc, req_str(p->order, "service"), req_str(p->order, "carrier"), ready,
+	                 p->promised_by, &o) != 0)
+		return;
+	w->has_option = true;
+	w->carrier = o.carrier;
+	w->cutoff = o.cutoff;
+	w->delivery_by = o.delivery_by;
+	w->on_time = o.on_time;
+	w->cost = o.cost;
 }
 
 static bool row_usable(const char *expiry, int64_t promised_by)
@@ -409,6 +370,12 @@ static json_t *shipment_json(const struct plan *p, const struct cand *w, uint64_
 	    "carrier", w->carrier, "service", req_str(p->order, "service"), "cutoff",
 	    wms_time_format(w->cutoff, cut), "delivery_by", wms_time_format(w->delivery_by, by),
 	    "on_time", w->on_time, "cost", w->cost, "distance_km", round(w->km * 10) / 10, "lines");
+	/* The promise watch re-plans from these: the current estimate, and how long the
+	 * warehouse needs from allocation to a parcel at the dock. */
+	json_object_set_new(s, "estimate", json_string(by));
+	json_object_set_new(
+	    s, "handling_minutes",
+	    json_integer(req_int(w->doc, "handling_minutes", ALLOC_HANDLING_MINUTES)));
 	return s;
 }
 

@@ -6,7 +6,9 @@
 #include "pack.h"
 #include "pick.h"
 #include "scan.h"
+#include "ship.h"
 #include "sysops.h"
+#include "watch.h"
 #include "wave.h"
 
 #include <string.h>
@@ -45,6 +47,9 @@ static const struct op_row op_rows[] = {
 	{ "pack.scan", pack_scan },
 	{ "pack.weigh", pack_weigh },
 	{ "pack.close", pack_close },
+	{ "ship.confirm", ship_confirm },
+	{ "manifest.close", manifest_close },
+	{ "carrier.event", carrier_event },
 };
 #define N_ROWS (sizeof(op_rows) / sizeof(op_rows[0]))
 
@@ -81,6 +86,5 @@ int dispatch_check(struct wms_error *err)
 
 int dispatch_tick(struct cmd_ctx *c)
 {
-	(void)c;
-	return 0;
+	return watch_tick(c);
 }

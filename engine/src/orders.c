@@ -2,6 +2,7 @@
 #include "orders.h"
 
 #include "alloc.h"
+#include "watch.h"
 #include "events.h"
 #include "keys.h"
 #include "master.h"
@@ -127,6 +128,10 @@ int order_save(struct cmd_ctx *c, const struct order *o)
 {
 	struct key k = KEY_INIT;
 	key_u64(&k, o->no);
+	/* Every change of an order passes here, so its promise watch follows it. */
+	int rc = watch_sync(c, o);
+	if (rc)
+		return rc;
 	return store_put_json(c->txn, STORE_ORDERS, k.b, k.n, o->doc, 0);
 }
 
@@ -279,15 +284,21 @@ int order_shipment_move(struct cmd_ctx *c, struct order *o, size_t idx, enum ord
 			least = r;
 	}
 	enum order_state cur = order_state(o);
-	if (ship_rank(cur) == 0 || least <= ship_rank(cur)) {
-		int rc = order_save(c, o);
+	bool moves = ship_rank(cur) != 0 && least > ship_rank(cur);
+	/* From the dock on, a parcel's own news is a shipment event even when the order moves
+	 * too: trackers follow parcels. */
+	if (!moves || ship_rank(to) >= ship_rank(ORDER_SHIPPED)) {
+		int rc = moves ? 0 : order_save(c, o);
 		if (rc == 0) {
 			char type[48];
 			snprintf(type, sizeof(type), "shipment.%s", order_state_name(to));
-			return order_emit(c, o, type, extra);
+			rc = order_emit(c, o, type,
+			                moves ? json_deep_copy(extra) : json_incref(extra));
 		}
-		json_decref(extra);
-		return rc;
+		if (rc || !moves) {
+			json_decref(extra);
+			return rc;
+		}
 	}
 	/* Step through the intermediate states so the timeline has each milestone. */
 	static const enum order_state chain[] = { ORDER_ALLOCATED,        ORDER_WAVED,
@@ -302,6 +313,8 @@ int order_shipment_move(struct cmd_ctx *c, struct order *o, size_t idx, enum ord
 			continue;
 		if (r < least && !order_can_move(order_state(o), chain[k]))
 			continue; /* a step the lifecycle lets an order skip */
+		if (r < least && r > ship_rank(ORDER_SHIPPED))
+			continue; /* carriers report what happened; we do not invent their scans */
 		rc = order_move(c, o, chain[k], json_deep_copy(extra));
 	}
 	json_decref(extra);
@@ -469,7 +482,8 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 	json_object_set(ord.doc, "reply", body);
 	struct key nk = KEY_INIT;
 	key_u64(&nk, ord.no);
-	if ((rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
+	if ((rc = watch_sync(c, &ord)) ||
+	    (rc = store_put_json(c->txn, STORE_ORDERS, nk.b, nk.n, ord.doc, STORE_APPEND)) ||
 	    (rc = store_put(c->txn, STORE_ORDER_IDS, k.b, k.n, nk.b, nk.n, STORE_NOOVERWRITE))) {
 		json_decref(body);
 		goto out;

@@ -54,7 +54,11 @@
 	X(STORE_TOTES, "totes")             /* tote -> the order it holds */                       \
 	X(STORE_DEVICES, "devices")         /* device id -> settings JSON */                       \
 	X(STORE_SCANS, "scans")             /* device, scan_id -> request and verdict */           \
-	X(STORE_STATIONS, "stations")       /* warehouse, station -> packing session */
+	X(STORE_STATIONS, "stations")       /* station -> packing session */                       \
+	X(STORE_WATCH, "watch")             /* u64 due, u64 order no -> "" (promise watch) */      \
+	X(STORE_TRACKING, "tracking")       /* tracking number -> u64 order no, shipment index */  \
+	X(STORE_MANIFESTS, "manifests")     /* warehouse, carrier, date -> manifest JSON */        \
+	X(STORE_RETURNS, "returns")         /* rma -> return JSON */
 
 enum store_tbl {
 #define STORE_TBL_ENUM(sym, name) sym,

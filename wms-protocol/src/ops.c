@@ -77,8 +77,14 @@ SCHEMA(s_events_read, "events.read", F_INT("after", OPT, 0, 9.0e15), F_INT("limi
        F_STR("prefix", OPT, 64));
 
 /* ---- master data ---- */
+static const char *const comp_when[] = { "late", "packing_error", NULL };
+static const char *const comp_kinds[] = { "voucher", "free_shipping", "replacement_express",
+	                                  "refund",  "none",          NULL };
+SCHEMA(s_comp_rule, "rule", F_ENUM("when", REQ, comp_when),
+       F_INT("max_late_minutes", OPT, 0, 5256000), F_ENUM("kind", REQ, comp_kinds),
+       F_NUM("percent", OPT, 0, 100), F_STR("text", OPT, 200));
 SCHEMA(s_tenant, "tenant", F_ID("id", REQ), F_STR("name", REQ, 200), F_BOOL("allow_split", OPT),
-       F_STR("gs1_company_prefix", OPT, 12));
+       F_STR("gs1_company_prefix", OPT, 12), F_OBJS("compensation", OPT, 0, 16, s_comp_rule));
 SCHEMA(s_tenant_put, "tenant.put", F_OBJ("tenant", REQ, s_tenant));
 SCHEMA(s_tenant_get, "tenant.get", F_ID("id", REQ));
 
@@ -174,6 +180,17 @@ SCHEMA(s_pack_weigh, "pack.weigh", F_ID("station", REQ), F_ID("scan_id", REQ),
        F_INT("grams", REQ, 0, 1000000), F_ID("packer", OPT));
 SCHEMA(s_pack_close, "pack.close", F_ID("station", REQ), F_ID("scan_id", REQ), F_ID("packer", OPT));
 
+/* ---- shipping ---- */
+static const char *const carrier_statuses[] = { "in_transit", "out_for_delivery",   "delivered",
+	                                        "exception",  "returned_to_sender", NULL };
+SCHEMA(s_ship_confirm, "ship.confirm", F_ID("shipment", REQ), F_ID("carrier", OPT),
+       F_ID("service", OPT));
+SCHEMA(s_manifest_close, "manifest.close", F_ID("warehouse", REQ), F_ID("carrier", REQ),
+       F_DATE("date", OPT));
+SCHEMA(s_carrier_event, "carrier.event", F_STR("tracking", REQ, 40),
+       F_ENUM("status", REQ, carrier_statuses), F_TIME("at", REQ), F_STR("location", OPT, 200),
+       F_STR("detail", OPT, 500), F_ID("reason", OPT), F_TIME("estimate", OPT));
+
 #define R WMS_OP_READ
 #define W WMS_OP_WRITE
 static const struct wms_op_spec op_table[] = {
@@ -204,6 +221,9 @@ static const struct wms_op_spec op_table[] = {
 	{ "pack.scan", W, &s_pack_scan },
 	{ "pack.weigh", W, &s_pack_weigh },
 	{ "pack.close", W, &s_pack_close },
+	{ "ship.confirm", W, &s_ship_confirm },
+	{ "manifest.close", W, &s_manifest_close },
+	{ "carrier.event", W, &s_carrier_event },
 };
 
 const struct wms_op_spec *wms_op_find(const char *name)

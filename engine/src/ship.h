@@ -1,0 +1,36 @@
+/*
+ * ship.h - handing parcels to carriers and following them to the customer.
+ *
+ * ship.confirm {shipment, carrier?, service?}: a packed shipment is rate-shopped among its
+ * warehouse's carrier options (carrier.h: the cheapest that still delivers by the promise from
+ * the next cutoff; the order's own `carrier`, or the request's carrier/service, restrict the
+ * choice), gets a tracking number, joins that carrier's manifest for the local date of the
+ * cutoff (the next day's when that one is closed), and moves to shipped:
+ * shipment.shipped {warehouse, carrier, service, tracking, estimate, cartons} (and
+ * order.shipped once every shipment of the order is out).
+ *
+ * manifest.close {warehouse, carrier, date?}: closes the day's manifest (default: today in the
+ * warehouse's zone) and lists its shipments and cartons; manifest.closed. Closing it again
+ * answers the same list and changes nothing.
+ *
+ * carrier.event {tracking, status, at, location?, detail?, reason?, estimate?}:
+ *   in_transit, out_for_delivery, delivered move the shipment forward (shipment.<status>; the
+ *   order follows its least advanced shipment, order.delivered carries on_time, in_full and
+ *   late_by_minutes); exception records the carrier's problem (shipment.exception {reason})
+ *   and raises order.at_risk when the delivery slips past the promise; returned_to_sender
+ *   ends the parcel's trip (shipment.returned_to_sender). A carrier `estimate` after the
+ *   promise raises order.at_risk (carrier_delay).
+ *   An unknown tracking number is not_found. The same status at the same time again is a
+ *   duplicate, and an event that would move the parcel backwards (in_transit after delivered)
+ *   is stale: both are answered {ignored: true, why} and change nothing.
+ */
+#ifndef WMS_SHIP_H
+#define WMS_SHIP_H
+
+#include "cmd.h"
+
+int ship_confirm(struct cmd_ctx *c, json_t **reply);
+int manifest_close(struct cmd_ctx *c, json_t **reply);
+int carrier_event(struct cmd_ctx *c, json_t **reply);
+
+#endif

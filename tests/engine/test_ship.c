@@ -1,0 +1,204 @@
+/*
+ * Shipping and after: rate shopping and tracking numbers, manifests, carrier events (forward
+ * only, duplicates and stale news ignored), the promise watch raising order.at_risk at the
+ * moment a miss becomes knowable and order.late with the tenant's compensation.
+ * Network: tseed_basic (W1 in UTC: DHL standard 17:00 +2 days 4.50, express 15:00 +1 day 9.90).
+ * Engine time starts Tuesday 2026-11-24 08:00 UTC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tengine.h"
+#include "tflow.h"
+
+static void submit(struct tengine *t, const char *id, const char *promise)
+{
+	json_decref(
+	    tcall_ok(t,
+	             "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\","
+	             "\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\","
+	             "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":\"DE\"},"
+	             "\"service\":\"standard\",\"promised_by\":\"%s\"}}",
+	             id, promise));
+}
+
+static const char *state_of(struct tengine *t, const char *id, char buf[32])
+{
+	json_t *o = tcall_ok(t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"%s\"}", id);
+	snprintf(buf, 32, "%s", tget_str(o, "order.state"));
+	json_decref(o);
+	return buf;
+}
+
+static long long count(struct tengine *t, const char *prefix)
+{
+	json_t *r = tcall_ok(t, "{\"op\":\"events.read\",\"prefix\":\"%s\"}", prefix);
+	long long n = tget_int(r, "count");
+	json_decref(r);
+	return n;
+}
+
+/* An order through the floor to packed. */
+static void to_packed(struct tengine *t, const char *id, const char *promise)
+{
+	submit(t, id, promise);
+	tflow_release(t, "W1");
+	tflow_pick_all(t, "W1", "P1");
+	const char *ids[] = { id };
+	assert_int_equal(tflow_pack(t, "PS-1", "acme", ids, 1), 1);
+}
+
+static void carrier(struct tengine *t, const char *tracking, const char *status, const char *at,
+                    const char *extra, int ignored)
+{
+	json_t *r = tcall_ok(t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":\"%s\","
+	                     "\"at\":\"%s\"%s}",
+	                     tracking, status, at, extra ? extra : "");
+	assert_int_equal(json_is_true(tget(r, "ignored")), ignored);
+	json_decref(r);
+}
+
+static void test_a_packed_order_ships_with_a_tracking_number_and_is_followed_to_the_door(void **s)
+{
+	(void)s;
+	struct tengine t;
+	char st[32];
+	tengine_open(&t);
+	tseed_basic(&t);
+	to_packed(&t, "O-1", "2026-11-28T00:00:00Z");
+	json_t *r = tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\"}");
+	/* Both DHL options keep the promise: the cheaper one wins. */
+	assert_string_equal(tget_str(r, "service"), "standard");
+	assert_true(json_is_true(tget(r, "on_time")));
+	char tracking[64];
+	snprintf(tracking, sizeof(tracking), "%s", tget_str(r, "tracking"));
+	assert_int_equal(strlen(tracking), 10); /* DHL: 9 digits and a mod-7 check */
+	assert_int_equal(
+	    tracking[9] - '0',
+	    atoll((char[10]){ tracking[0], tracking[1], tracking[2], tracking[3], tracking[4],
+	                      tracking[5], tracking[6], tracking[7], tracking[8], 0 }) %
+	        7);
+	json_decref(r);
+	assert_string_equal(state_of(&t, "O-1", st), "shipped");
+	json_decref(
+	    tcall_err(&t, "invalid_state", "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\"}"));
+
+	json_t *m =
+	    tcall_ok(&t, "{\"op\":\"manifest.close\",\"warehouse\":\"W1\",\"carrier\":\"DHL\"}");
+	assert_int_equal(json_array_size(tget(m, "manifest.shipments")), 1);
+	assert_string_equal(tget_str(m, "manifest.shipments[0].tracking"), tracking);
+	assert_true(json_is_true(tget(m, "changed")));
+	json_decref(m);
+
+	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", ",\"location\":\"Leipzig\"", 0);
+	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", NULL, 1); /* duplicate */
+	assert_string_equal(state_of(&t, "O-1", st), "in_transit");
+	carrier(&t, tracking, "delivered", "2026-11-26T11:00:00Z", NULL, 0);
+	assert_string_equal(state_of(&t, "O-1", st), "delivered");
+	carrier(&t, tracking, "in_transit", "2026-11-26T12:00:00Z", NULL, 1); /* stale */
+	assert_string_equal(state_of(&t, "O-1", st), "delivered");
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.delivered\"}");
+	assert_true(json_is_true(tget(ev, "events[0].on_time")));
+	assert_true(json_is_true(tget(ev, "events[0].in_full")));
+	json_decref(ev);
+	/* The carrier skipped out_for_delivery: the order did not invent it. */
+	assert_int_equal(count(&t, "order.out_for_delivery"), 0);
+	json_decref(tcall_err(&t, "not_found",
+	                      "{\"op\":\"carrier.event\",\"tracking\":\"NOPE\",\"status\":"
+	                      "\"delivered\",\"at\":\"2026-11-26T11:00:00Z\"}"));
+	tengine_close(&t);
+}
+
+static void test_a_wave_not_started_in_time_raises_at_risk_when_it_becomes_knowable(void **s)
+{
+	(void)s;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	/* Cutoff 17:00 today, delivery by the end of Thursday: just in time. */
+	submit(&t, "O-1", "2026-11-27T00:00:00Z");
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-24T15:59:00Z\"}"));
+	assert_int_equal(count(&t, "order.at_risk"), 0);
+	/* Handling takes 60 minutes: not waved by 16:00, the 17:00 cutoff is gone. */
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-24T18:30:00Z\"}"));
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.at_risk\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].reason"), "late_wave");
+	assert_string_equal(tget_str(ev, "events[0].at"), "2026-11-24T16:00:00Z");
+	assert_string_equal(tget_str(ev, "events[0].estimate"), "2026-11-27T23:59:59.999Z");
+	json_decref(ev);
+	/* Next morning it goes through the floor and out with Wednesday's pickup: no new news. */
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-25T10:00:00Z\"}"));
+	tflow_release(&t, "W1");
+	tflow_pick_all(&t, "W1", "P1");
+	const char *ids[] = { "O-1" };
+	assert_int_equal(tflow_pack(&t, "PS-1", "acme", ids, 1), 1);
+	assert_non_null(tflow_ship(&t, "acme", "O-1"));
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-26T10:00:00Z\"}"));
+	assert_int_equal(count(&t, "order.at_risk"), 1);
+	/* The promise passes undelivered: late, by about a day: a 10% voucher by default. */
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-27T06:00:00Z\"}"));
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.late\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].at"), "2026-11-27T00:00:00Z");
+	assert_string_equal(tget_str(ev, "events[0].compensation.kind"), "voucher");
+	assert_int_equal(tget_int(ev, "events[0].compensation.percent"), 10);
+	json_decref(ev);
+	tengine_close(&t);
+}
+
+static void
+test_a_carrier_delay_past_the_promise_is_at_risk_and_late_uses_the_tenants_policy(void **s)
+{
+	(void)s;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":\"Acme\","
+	                     "\"allow_split\":true,\"compensation\":[{\"when\":\"late\","
+	                     "\"max_late_minutes\":60,\"kind\":\"voucher\",\"percent\":5},"
+	                     "{\"when\":\"late\",\"kind\":\"free_shipping\"}]}}"));
+	to_packed(&t, "O-1", "2026-11-28T00:00:00Z");
+	json_t *r = tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\"}");
+	char tracking[64];
+	snprintf(tracking, sizeof(tracking), "%s", tget_str(r, "tracking"));
+	json_decref(r);
+	carrier(&t, tracking, "exception", "2026-11-25T09:00:00Z",
+	        ",\"reason\":\"delayed\",\"estimate\":\"2026-11-29T18:00:00Z\"", 0);
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.at_risk\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].reason"), "carrier_exception");
+	assert_string_equal(tget_str(ev, "events[0].estimate"), "2026-11-29T18:00:00Z");
+	json_decref(ev);
+	carrier(&t, tracking, "delivered", "2026-11-29T17:00:00Z", NULL, 0);
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.late\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].compensation.kind"), "free_shipping");
+	json_decref(ev);
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.delivered\"}");
+	assert_false(json_is_true(tget(ev, "events[0].on_time")));
+	assert_int_equal(tget_int(ev, "events[0].late_by_minutes"), 2460);
+	json_decref(ev);
+	tengine_close(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_a_packed_order_ships_with_a_tracking_number_and_is_followed_to_the_door),
+		cmocka_unit_test(
+		    test_a_wave_not_started_in_time_raises_at_risk_when_it_becomes_knowable),
+		cmocka_unit_test(
+		    test_a_carrier_delay_past_the_promise_is_at_risk_and_late_uses_the_tenants_policy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
