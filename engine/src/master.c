@@ -683,16 +683,64 @@ out:
 	return rc;
 }
 
+/*
+ * stock.get cursors: the stock key of the last row of a page, in hex. Opaque to clients; the
+ * key itself (not a row count) so that a page boundary survives rows added or removed between
+ * two pages.
+ */
+static void cursor_encode(const void *key, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = key;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Decodes CURSOR into K; refuses one that is not from a stock.get of the query's PREFIX. */
+static int cursor_decode(struct cmd_ctx *c, const char *cursor, const struct key *prefix,
+                         struct key *k)
+{
+	size_t n = strlen(cursor);
+	bool ok = n % 2 == 0 && n / 2 <= KEY_MAX;
+	for (size_t i = 0; ok && i < n / 2; i++) {
+		int hi = hex_digit(cursor[2 * i]), lo = hex_digit(cursor[2 * i + 1]);
+		ok = hi >= 0 && lo >= 0;
+		k->b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	k->n = n / 2;
+	if (!ok || !key_has_prefix(k->b, k->n, prefix) || k->n == prefix->n)
+		return cmd_fail(c, WMS_EVALUE, "after",
+		                "after '%.40s%s' is not a cursor of this query: pass the 'next' of "
+		                "the previous stock.get page with the same tenant and sku",
+		                cursor, n > 40 ? "..." : "");
+	return 0;
+}
+
 int master_stock_get(struct cmd_ctx *c, json_t **reply)
 {
 	const char *tenant = req_str(c->req, "tenant"), *sku = req_str(c->req, "sku"),
-	           *wh = req_str(c->req, "warehouse"), *loc = req_str(c->req, "location");
+	           *wh = req_str(c->req, "warehouse"), *loc = req_str(c->req, "location"),
+	           *after = req_str(c->req, "after");
+	size_t limit = (size_t)req_int(c->req, "limit", STOCK_GET_MAX);
 	char canon[WH_LOC_MAX];
 	json_t *t = NULL, *rows = json_array();
 	struct store_cursor *cur = NULL;
 	struct store_val k, v;
+	struct key from = KEY_INIT, last = KEY_INIT;
 	long long on_hand = 0, reserved = 0;
-	bool truncated = false;
+	bool more = false;
 	int rc = master_tenant_load(c, tenant, "tenant", &t);
 	if (rc)
 		goto out;
@@ -716,24 +764,36 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 	key_str(&prefix, tenant);
 	if (sku)
 		key_str(&prefix, sku);
+	if (after && (rc = cursor_decode(c, after, &prefix, &from)))
+		goto out;
+	if (!after)
+		from = prefix;
 	if ((rc = store_cursor_open(c->txn, STORE_STOCK, &cur)))
 		goto out;
-	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+	/* The first page sums every row of the query (the totals); a later page reads only
+	 * from its cursor to one row past its end, so paging through N rows costs O(N). */
+	for (rc = store_cursor_seek(cur, from.b, from.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
 	     rc = store_cursor_next(cur, &k, &v)) {
 		const char *p[5];
+		if (after && k.len == from.n && memcmp(k.data, from.b, from.n) == 0)
+			continue; /* the previous page's last row */
 		if (split_stock_key(&k, p))
 			continue;
 		if ((wh && strcmp(p[2], wh) != 0) || (loc && strcmp(p[3], loc) != 0))
 			continue;
+		if (json_array_size(rows) >= limit) {
+			more = true;
+			if (after)
+				break;
+		}
 		json_t *row = json_loadb(v.data, v.len, 0, NULL);
 		if (row == NULL)
 			continue;
 		long long oh = req_int(row, "on_hand", 0), rs = req_int(row, "reserved", 0);
 		on_hand += oh;
 		reserved += rs;
-		if (json_array_size(rows) >= STOCK_GET_MAX) {
-			truncated = true;
+		if (more) {
 			json_decref(row);
 			continue;
 		}
@@ -747,14 +807,28 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 			json_object_set(out_row, "expiry", json_object_get(row, "expiry"));
 		json_array_append_new(rows, out_row);
 		json_decref(row);
+		memcpy(last.b, k.data, k.len);
+		last.n = k.len;
 	}
 	if (rc == WMS_ENOTFOUND)
 		rc = 0;
 	if (rc)
 		goto out;
-	*reply = json_pack("{s:s, s:O, s:I, s:I, s:I, s:b}", "tenant", tenant, "rows", rows,
-	                   "on_hand", (json_int_t)on_hand, "reserved", (json_int_t)reserved,
-	                   "available", (json_int_t)(on_hand - reserved), "truncated", truncated);
+	*reply = json_pack("{s:s, s:O, s:b}", "tenant", tenant, "rows", rows, "truncated", more);
+	if (*reply == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	if (!after) {
+		json_object_set_new(*reply, "on_hand", json_integer(on_hand));
+		json_object_set_new(*reply, "reserved", json_integer(reserved));
+		json_object_set_new(*reply, "available", json_integer(on_hand - reserved));
+	}
+	if (more) {
+		char next[2 * KEY_MAX + 1];
+		cursor_encode(last.b, last.n, next);
+		json_object_set_new(*reply, "next", json_string(next));
+	}
 out:
 	store_cursor_close(cur);
 	json_decref(rows);
