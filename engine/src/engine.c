@@ -49,7 +49,7 @@ static uint64_t mono_ns(void)
 
 static char *dump_reply(json_t *obj, const char *raw_name, const char *raw, size_t *len)
 {
-	char *s = json_dumps(obj, JSON_COMPACT);
+	char *s = json_dumps(obj, WMS_JSON_DUMP);
 	if (s == NULL || raw_name == NULL || raw == NULL) {
 		if (s)
 			*len = strlen(s);
@@ -141,7 +141,7 @@ static char *canonical_request(const json_t *root)
 		return NULL;
 	json_object_del(copy, "req_id");
 	json_object_del(copy, "idem_key");
-	char *s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	char *s = json_dumps(copy, WMS_JSON_DUMP | JSON_SORT_KEYS);
 	json_decref(copy);
 	return s;
 }
