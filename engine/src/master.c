@@ -717,7 +717,8 @@ static int cursor_decode(struct cmd_ctx *c, const char *cursor, const struct key
 	for (size_t i = 0; ok && i < n / 2; i++) {
 		int hi = hex_digit(cursor[2 * i]), lo = hex_digit(cursor[2 * i + 1]);
 		ok = hi >= 0 && lo >= 0;
-		k->b[i] = (uint8_t)(hi << 4 | lo);
+		if (ok)
+			k->b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	k->n = n / 2;
 	if (!ok || !key_has_prefix(k->b, k->n, prefix) || k->n == prefix->n)
