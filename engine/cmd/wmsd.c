@@ -128,7 +128,9 @@ int main(int argc, char **argv)
 		size_t loaded = 0;
 		rc = wms_engine_seed(engine, seed, &loaded, &err);
 		if (rc) {
-			LOG(LOG_ERROR, "seed %s: %s (%s)", seed, err.message, wms_errname(rc));
+			LOG(LOG_ERROR, "seed %s: %s [%s%s%s]; nothing was loaded", seed,
+			    err.message, wms_errname(rc), err.field[0] ? ", field " : "",
+			    err.field);
 			wms_engine_close(engine);
 			return 1;
 		}

@@ -28,9 +28,12 @@
 #define DEFAULT_TICK_MS   1000
 #define META_SIM_CLOCK    "sim_clock_ms"
 
+struct seed_job;
+
 struct wcmd {
 	struct wms_request req;
 	cmd_handler handler;
+	struct seed_job *seed; /* a whole network file in one transaction (seeding), or NULL */
 	wms_reply_fn done;
 	void *arg;
 	char *reply;
@@ -49,7 +52,7 @@ static uint64_t mono_ns(void)
 
 static char *dump_reply(json_t *obj, const char *raw_name, const char *raw, size_t *len)
 {
-	char *s = json_dumps(obj, JSON_COMPACT);
+	char *s = json_dumps(obj, WMS_JSON_DUMP);
 	if (s == NULL || raw_name == NULL || raw == NULL) {
 		if (s)
 			*len = strlen(s);
@@ -141,23 +144,24 @@ static char *canonical_request(const json_t *root)
 		return NULL;
 	json_object_del(copy, "req_id");
 	json_object_del(copy, "idem_key");
-	char *s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	char *s = json_dumps(copy, WMS_JSON_DUMP | JSON_SORT_KEYS);
 	json_decref(copy);
 	return s;
 }
 
-static void idem_key_of(const struct wcmd *w, struct key *k)
+static void idem_key_of(const struct wms_request *req, struct key *k)
 {
-	key_str(k, w->req.op->name);
-	key_str(k, w->req.idem_key);
+	key_str(k, req->op->name);
+	key_str(k, req->idem_key);
 }
 
 /* 1 with *STORED set when this key was already applied with the same request; 0 when new. */
-static int idem_lookup(struct cmd_ctx *c, const struct wcmd *w, const char *canon, json_t **stored)
+static int idem_lookup(struct cmd_ctx *c, const struct wms_request *req, const char *canon,
+                       json_t **stored)
 {
 	struct key k = KEY_INIT;
 	json_t *doc;
-	idem_key_of(w, &k);
+	idem_key_of(req, &k);
 	int rc = store_get_json(c->txn, STORE_IDEM, k.b, k.n, &doc);
 	if (rc == WMS_ENOTFOUND)
 		return 0;
@@ -168,18 +172,19 @@ static int idem_lookup(struct cmd_ctx *c, const struct wcmd *w, const char *cano
 		json_decref(doc);
 		return cmd_fail(c, WMS_ECONFLICT, "idem_key",
 		                "idem_key '%s' was already used for a different %s request",
-		                w->req.idem_key, w->req.op->name);
+		                req->idem_key, req->op->name);
 	}
 	*stored = json_incref(json_object_get(doc, "reply"));
 	json_decref(doc);
 	return 1;
 }
 
-static int idem_save(struct cmd_ctx *c, const struct wcmd *w, const char *canon, json_t *body)
+static int idem_save(struct cmd_ctx *c, const struct wms_request *req, const char *canon,
+                     json_t *body)
 {
 	struct key k = KEY_INIT;
 	char at[WMS_TIME_BUFSZ];
-	idem_key_of(w, &k);
+	idem_key_of(req, &k);
 	json_t *doc = json_pack("{s:s, s:O, s:s}", "req", canon, "reply", body ? body : json_null(),
 	                        "at", wms_time_format(c->now, at));
 	if (doc == NULL)
@@ -202,6 +207,35 @@ static void ctx_init(struct cmd_ctx *c, struct wms_engine *e, struct store_txn *
 	}
 }
 
+/*
+ * Runs request REQ with HANDLER in C, a fresh context on TXN: the idempotency check, the
+ * handler, the idempotency record. Returns 0 with *BODY set (the handler's reply, or the
+ * stored one for a resend), or the error code with c->err filled. The caller commits or
+ * aborts TXN and frees *BODY and c->raw_json.
+ */
+static int run_command(struct wms_engine *e, struct store_txn *txn, const struct wms_request *req,
+                       cmd_handler handler, struct cmd_ctx *c, json_t **body)
+{
+	char *canon = NULL;
+	int rc = 0;
+	ctx_init(c, e, txn, req->root, true);
+	if (req->idem_key) {
+		canon = canonical_request(req->root);
+		rc = canon ? idem_lookup(c, req, canon, body) : WMS_ENOMEM;
+	}
+	if (rc == 0) {
+		rc = handler(c, body);
+		if (rc == 0 && req->idem_key)
+			rc = idem_save(c, req, canon, *body);
+	} else if (rc == 1) {
+		rc = 0; /* a resend: answer what was answered, change nothing */
+	}
+	free(canon);
+	return rc;
+}
+
+static int exec_seed(struct wms_engine *e, struct store_txn *top, struct wcmd *w);
+
 /* Runs one write command in a child of TOP. Returns WMS_EMAPFULL (nothing kept, retry after
  * growing the map) or 0 with w->reply set, success or refusal. */
 static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *w)
@@ -209,33 +243,21 @@ static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *
 	struct store_txn *child;
 	struct cmd_ctx c;
 	json_t *body = NULL;
-	char *canon = NULL;
 	size_t ev_mark = e->evs.n;
 	uint64_t seq_mark = e->next_seq;
+	if (w->seed)
+		return exec_seed(e, top, w);
 	/* A command retried after its batch failed to commit is answered afresh. */
 	free(w->reply);
 	w->reply = NULL;
 	int rc = store_nested_begin(top, &child);
 	if (rc)
 		return rc == WMS_EMAPFULL ? rc : (fail_cmd(w, rc, NULL), 0);
-	ctx_init(&c, e, child, w->req.root, true);
-
-	if (w->req.idem_key) {
-		canon = canonical_request(w->req.root);
-		rc = canon ? idem_lookup(&c, w, canon, &body) : WMS_ENOMEM;
-	}
-	if (rc == 0) {
-		rc = w->handler(&c, &body);
-		if (rc == 0 && w->req.idem_key)
-			rc = idem_save(&c, w, canon, body);
-	} else if (rc == 1) {
-		rc = 0; /* a resend: answer what was answered, change nothing */
-	}
+	rc = run_command(e, child, &w->req, w->handler, &c, &body);
 	if (rc == 0)
 		rc = store_commit(child);
 	else
 		store_abort(child);
-	free(canon);
 
 	if (rc) {
 		e->next_seq = seq_mark;
@@ -672,36 +694,152 @@ void wms_engine_wait(struct wms_engine *e)
 
 /* ---- seeding ---- */
 
-struct seed_state {
-	struct wms_engine *e;
-	size_t applied;
+/*
+ * Seeding is all or nothing: a network file that fails half-way must not leave a store with
+ * some warehouses and no stock, which `wmsd --seed` would then never seed again. Every request
+ * is parsed and checked against its schema first, on the caller's thread; then the writer runs
+ * them all in ONE nested transaction of its batch and commits them together or not at all.
+ */
+struct seed_item {
+	struct wms_request req;
+	cmd_handler handler;
+	char what[48]; /* its place in the file: "stock[12]" */
+};
+
+struct seed_job {
+	struct seed_item *v;
+	size_t n, cap;
+};
+
+/*
+ * ERR for element IT refused with E: the message names the element and its op, the field is
+ * the path in the file ("warehouses[1].layout.depot.aisle" for the request's
+ * "warehouse.layout.depot.aisle").
+ */
+static int seed_error(struct wms_error *err, const struct seed_item *it, const struct wms_error *e)
+{
+	const char *op = it->req.op ? it->req.op->name : "?";
+	const char *field = e->field;
+	size_t member = strcspn(op, ".");
+	/* The element is the request's member object (warehouse.put's "warehouse"). */
+	if (strncmp(field, op, member) == 0 && field[member] == '.')
+		field += member + 1;
+	char path[sizeof(it->what) + sizeof(e->field) + 1]; /* cut to fit by wms_error_set */
+	snprintf(path, sizeof(path), "%s%s%s", it->what, field[0] ? "." : "", field);
+	return wms_error_set(err, e->code, path, "%s (%s): %s", it->what, op, e->message);
+}
+
+static void seed_job_release(struct seed_job *job)
+{
+	for (size_t i = 0; i < job->n; i++)
+		wms_request_release(&job->v[i].req);
+	free(job->v);
+	*job = (struct seed_job){ NULL, 0, 0 };
+}
+
+struct seed_collect {
+	struct seed_job *job;
 	struct wms_error *err;
 };
 
-static int seed_one(void *arg, json_t *request, const char *what)
+/* wms_network_fn: parses and validates one request of the file into the job. */
+static int seed_collect_one(void *arg, json_t *request, const char *what)
 {
-	struct seed_state *st = arg;
-	char *text = json_dumps(request, JSON_COMPACT), *reply = NULL;
-	if (text == NULL)
-		return wms_error_set(st->err, WMS_ENOMEM, what, "out of memory");
-	int rc = wms_engine_call(st->e, text, strlen(text), &reply, NULL);
+	struct seed_collect *sc = arg;
+	struct seed_job *job = sc->job;
+	if (job->n == job->cap) {
+		size_t cap = job->cap ? 2 * job->cap : 256;
+		struct seed_item *v = realloc(job->v, cap * sizeof(*v));
+		if (v == NULL)
+			return wms_error_set(sc->err, WMS_ENOMEM, what, "%s: out of memory", what);
+		job->v = v;
+		job->cap = cap;
+	}
+	struct seed_item *it = &job->v[job->n];
+	*it = (struct seed_item){ .req = WMS_REQUEST_INIT };
+	snprintf(it->what, sizeof(it->what), "%s", what);
+	/* Through the codec, as a client's request would be: the same checks, the same
+	 * rounding of reals. */
+	struct wms_error perr = WMS_ERROR_INIT;
+	char *text = json_dumps(request, WMS_JSON_DUMP);
+	int rc = text ? wms_request_parse(text, strlen(text), &it->req, &perr)
+	              : wms_error_set(&perr, WMS_ENOMEM, "", "out of memory");
 	free(text);
+	if (rc == 0 && !(it->req.op->flags & WMS_OP_WRITE))
+		rc = wms_error_set(&perr, WMS_EBADREQ, "op", "op '%s' does not load data",
+		                   it->req.op->name);
+	if (rc) {
+		seed_error(sc->err, it, &perr);
+		wms_request_release(&it->req);
+		return rc;
+	}
+	it->handler = dispatch_handler(it->req.op);
+	job->n++;
+	return 0;
+}
+
+/*
+ * The writer's half: every request of the job in one child of TOP. Replies {"loaded":N} (0
+ * with "skipped":true when the store already has a warehouse) or the first refusal, with
+ * nothing of the job kept. Returns WMS_EMAPFULL to be retried whole in a larger map.
+ */
+static int exec_seed(struct wms_engine *e, struct store_txn *top, struct wcmd *w)
+{
+	struct seed_job *job = w->seed;
+	struct store_txn *child;
+	struct wms_error err = WMS_ERROR_INIT;
+	size_t ev_mark = e->evs.n, n = 0, i = 0;
+	uint64_t seq_mark = e->next_seq;
+	free(w->reply);
+	w->reply = NULL;
+	int rc = store_nested_begin(top, &child);
 	if (rc)
-		return wms_error_set(st->err, rc, what, "%s: %s", what, wms_strerror(rc));
-	json_t *r = json_loads(reply, 0, NULL);
-	free(reply);
-	struct wms_error re = WMS_ERROR_INIT;
-	rc = r ? wms_reply_status(r, &re) : WMS_EINTERNAL;
-	json_decref(r);
+		return rc == WMS_EMAPFULL ? rc : (fail_cmd(w, rc, NULL), 0);
+	/* Checked again here, in the transaction that would load: the store may have been
+	 * given a warehouse since the caller looked. */
+	rc = store_count(child, STORE_WAREHOUSES, &n);
 	if (rc)
-		return wms_error_set(st->err, rc, what, "%s: %s", what, re.message);
-	st->applied++;
+		wms_error_set(&err, rc, "", "cannot read the store: %s", wms_strerror(rc));
+	for (i = 0; rc == 0 && n == 0 && i < job->n; i++) {
+		struct cmd_ctx c;
+		json_t *body = NULL;
+		rc = run_command(e, child, &job->v[i].req, job->v[i].handler, &c, &body);
+		if (rc)
+			seed_error(&err, &job->v[i], err_for(&c, rc));
+		json_decref(body);
+		free(c.raw_json);
+	}
+	if (rc == 0 && n == 0) {
+		rc = store_commit(child);
+		if (rc)
+			wms_error_set(&err, rc, "", "the seed could not be committed: %s",
+			              wms_strerror(rc));
+	} else {
+		store_abort(child);
+	}
+	if (rc || n > 0) {
+		e->next_seq = seq_mark;
+		ev_batch_truncate(&e->evs, ev_mark);
+		/* The aborted puts may have filled the writer's warehouse copy. */
+		master_cache_drop(e);
+	}
+	if (rc == WMS_EMAPFULL)
+		return rc;
+	if (rc) {
+		w->reply = reply_err(NULL, &err, &w->reply_len);
+		return 0;
+	}
+	json_t *body =
+	    json_pack("{s:I, s:b}", "loaded", (json_int_t)(n ? 0 : job->n), "skipped", n > 0);
+	w->reply = reply_ok(NULL, body, NULL, NULL, &w->reply_len);
+	json_decref(body);
 	return 0;
 }
 
 int wms_engine_seed(struct wms_engine *e, const char *path, size_t *loaded, struct wms_error *err)
 {
 	struct store_txn *txn;
+	struct seed_job job = { NULL, 0, 0 };
 	size_t n = 0;
 	*loaded = 0;
 	int rc = store_read_begin(e->store, &txn);
@@ -718,9 +856,42 @@ int wms_engine_seed(struct wms_engine *e, const char *path, size_t *loaded, stru
 	if (file == NULL)
 		return wms_error_set(err, WMS_EBADJSON, path, "%s:%d:%d: %s", path, jerr.line,
 		                     jerr.column, jerr.text);
-	struct seed_state st = { e, 0, err };
-	rc = wms_network_requests(file, seed_one, &st, err);
+	struct seed_collect sc = { &job, err };
+	rc = wms_network_requests(file, seed_collect_one, &sc, err);
 	json_decref(file);
-	*loaded = st.applied;
+	if (rc)
+		goto out;
+
+	struct wcmd *w = calloc(1, sizeof(*w));
+	struct call_wait cw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL,
+		                0 };
+	if (w == NULL) {
+		rc = wms_error_set(err, WMS_ENOMEM, "", "out of memory");
+		goto out;
+	}
+	w->seed = &job;
+	w->done = call_done;
+	w->arg = &cw;
+	if ((rc = enqueue(e, w))) {
+		free(w);
+		wms_error_set(err, rc, "", "the engine did not take the seed: %s",
+		              wms_strerror(rc));
+		goto out;
+	}
+	pthread_mutex_lock(&cw.mu);
+	while (!cw.done)
+		pthread_cond_wait(&cw.cv, &cw.mu);
+	pthread_mutex_unlock(&cw.mu);
+	pthread_mutex_destroy(&cw.mu);
+	pthread_cond_destroy(&cw.cv);
+	json_t *reply = cw.reply ? json_loadb(cw.reply, cw.len, 0, NULL) : NULL;
+	free(cw.reply);
+	rc = reply ? wms_reply_status(reply, err)
+	           : wms_error_set(err, WMS_ENOMEM, "", "no reply from the writer");
+	if (rc == 0)
+		*loaded = (size_t)json_integer_value(json_object_get(reply, "loaded"));
+	json_decref(reply);
+out:
+	seed_job_release(&job);
 	return rc;
 }

@@ -3,6 +3,7 @@
 
 #include "keys.h"
 #include "store.h"
+#include "wms/codec.h"
 #include "wms/time.h"
 
 #include <stdlib.h>
@@ -53,7 +54,7 @@ int ev_emit(struct cmd_ctx *c, const char *type, uint64_t order_no, json_t *fiel
 	json_object_set_new(ev, "at", json_string(wms_time_format(c->now, at)));
 	if (fields)
 		json_object_update_missing(ev, fields);
-	json = json_dumps(ev, JSON_COMPACT);
+	json = json_dumps(ev, WMS_JSON_DUMP);
 	if (json == NULL) {
 		rc = WMS_ENOMEM;
 		goto out;

@@ -136,6 +136,30 @@ int layout_location_code(const struct layout *l, int aisle, int block, int bay, 
 	return 0;
 }
 
+/* "block A only", "blocks A and B", "blocks A to D" into BUF (48 bytes). */
+static const char *block_range(int blocks, char buf[48])
+{
+	if (blocks == 1)
+		snprintf(buf, 48, "block A only");
+	else if (blocks == 2)
+		snprintf(buf, 48, "blocks A and B");
+	else
+		snprintf(buf, 48, "blocks A to %c", 'A' + blocks - 1);
+	return buf;
+}
+
+/* "aisle 1 only", "aisles 1 and 2", "aisles 1 to 24" into BUF (48 bytes). */
+static const char *number_range(const char *what, int hi, char buf[48])
+{
+	if (hi == 1)
+		snprintf(buf, 48, "%s 1 only", what);
+	else if (hi == 2)
+		snprintf(buf, 48, "%ss 1 and 2", what);
+	else
+		snprintf(buf, 48, "%ss 1 to %d", what, hi);
+	return buf;
+}
+
 int layout_parse_location(const struct layout *l, const char *code, struct layout_loc *out,
                           char canonical[LAYOUT_CODE_MAX], struct wms_error *err)
 {
@@ -156,22 +180,26 @@ int layout_parse_location(const struct layout *l, const char *code, struct layou
 	    !read_number(&s, &level) || *s != '\0')
 		goto malformed;
 
+	/* Each range is spelt out for people ("block A only", "aisles 1 to 24"): a message that
+	 * reads "A..A" for a one-block layout helps no one on the floor. */
+	char have[48];
 	if (block >= l->p.blocks)
-		return wms_error_set(err, WMS_ELOCATION, "location",
-		                     "location '%.64s': block %c is not in the layout (A..%c)",
-		                     code, 'A' + block, 'A' + l->p.blocks - 1);
+		return wms_error_set(
+		    err, WMS_ELOCATION, "location",
+		    "location '%.64s': block '%c' does not exist: the layout has %s", code,
+		    'A' + block, block_range(l->p.blocks, have));
 	if (aisle < 1 || aisle > l->p.aisles)
 		return wms_error_set(err, WMS_ELOCATION, "location",
-		                     "location '%.64s': aisle %d is not in the layout (1..%d)",
-		                     code, aisle, l->p.aisles);
+		                     "location '%.64s': aisle %d does not exist: the layout has %s",
+		                     code, aisle, number_range("aisle", l->p.aisles, have));
 	if (bay < 1 || bay > 2 * l->p.slots_per_side)
 		return wms_error_set(err, WMS_ELOCATION, "location",
-		                     "location '%.64s': bay %d is not in the layout (1..%d)", code,
-		                     bay, 2 * l->p.slots_per_side);
+		                     "location '%.64s': bay %d does not exist: the layout has %s",
+		                     code, bay, number_range("bay", 2 * l->p.slots_per_side, have));
 	if (level < 1 || level > l->p.levels)
 		return wms_error_set(err, WMS_ELOCATION, "location",
-		                     "location '%.64s': level %d is not in the layout (1..%d)",
-		                     code, level, l->p.levels);
+		                     "location '%.64s': level %d does not exist: the layout has %s",
+		                     code, level, number_range("level", l->p.levels, have));
 	if (canonical != NULL)
 		layout_location_code(l, aisle, block, bay, level, canonical);
 	fill_loc(l, aisle, block, bay, level, out);

@@ -216,14 +216,58 @@ static void gtin_key(struct key *k, const char *gtin14, const char *tenant)
 	key_str(k, tenant);
 }
 
+/*
+ * What a GTIN stands for follows from its indicator digit (the first of its 14-digit form):
+ *   0    a unit GTIN (every GTIN-8, -12 and -13, and a GTIN-14 starting with 0): one unit, so
+ *        it cannot carry a pack quantity above 1;
+ *   1-8  a case GTIN-14: a pack of several units, so it must state its qty, at least 2;
+ *   9    a variable-measure item (sold by weight or length), which an engine that counts
+ *        units cannot pick or pack.
+ * G is the entry as sent (a string or {gtin, qty}), I its index, CODE the GTIN as sent.
+ */
+static int gtin_pack_rule(struct cmd_ctx *c, const json_t *g, size_t i, const char *code,
+                          const char g14[15], long long qty)
+{
+	char field[64];
+	bool has_qty = json_is_object(g) && json_object_get(g, "qty") != NULL;
+	int indicator = g14[0] - '0';
+	if (indicator == 9) {
+		snprintf(field, sizeof(field), "item.gtins[%zu]", i);
+		return cmd_fail(c, WMS_EVALUE, field,
+		                "%s '%s' is a variable-measure GTIN-14 (indicator digit 9); the "
+		                "engine counts units and takes unit or case GTINs only",
+		                field, code);
+	}
+	snprintf(field, sizeof(field), "item.gtins[%zu].qty", i);
+	if (indicator == 0 && qty > 1)
+		return cmd_fail(c, WMS_EVALUE, field,
+		                "%s is %lld but '%s' is a unit GTIN (indicator digit 0), which "
+		                "stands for 1 unit; a pack of %lld needs a case GTIN-14 "
+		                "(indicator 1-8)",
+		                field, qty, code, qty);
+	if (indicator != 0 && !has_qty)
+		return cmd_fail(
+		    c, WMS_EMISSING, field,
+		    "missing field '%s': '%s' is a case GTIN-14 (indicator digit %d); "
+		    "send {\"gtin\": \"%s\", \"qty\": n} with the units it holds, n >= 2",
+		    field, code, indicator, code);
+	if (indicator != 0 && qty < 2)
+		return cmd_fail(c, WMS_EVALUE, field,
+		                "%s is %lld but '%s' is a case GTIN-14 (indicator digit %d), which "
+		                "holds 2 or more units",
+		                field, qty, code, indicator);
+	return 0;
+}
+
 /* Normalises the item's GTIN list in place to [{"gtin": 14 digits, "qty": n}], refusing bad
- * check digits and the same GTIN twice. */
+ * check digits, pack quantities that contradict the GTIN's kind, and the same GTIN twice. */
 static int normalise_gtins(struct cmd_ctx *c, json_t *item)
 {
 	json_t *list = json_object_get(item, "gtins");
 	json_t *out = json_array();
 	size_t i;
 	json_t *g;
+	int rc;
 	json_array_foreach(list, i, g)
 	{
 		char field[48], g14[15];
@@ -237,6 +281,10 @@ static int normalise_gtins(struct cmd_ctx *c, json_t *item)
 			    "%s '%s' is not a GTIN: 8, 12, 13 or 14 digits with a valid "
 			    "check digit",
 			    field, code);
+		}
+		if ((rc = gtin_pack_rule(c, g, i, code, g14, qty))) {
+			json_decref(out);
+			return rc;
 		}
 		for (size_t j = 0; j < json_array_size(out); j++)
 			if (strcmp(req_str(json_array_get(out, j), "gtin"), g14) == 0) {
@@ -424,42 +472,137 @@ static int stock_refs(struct cmd_ctx *c, char canon[WH_LOC_MAX], json_t **item_o
 	return rc;
 }
 
+/* Splits a stock key back into its parts (pointers into K's bytes, borrowed). */
+static int split_stock_key(const struct store_val *k, const char *parts[5])
+{
+	const char *p = k->data, *end = p + k->len;
+	for (int i = 0; i < 5; i++) {
+		const char *z = memchr(p, 0, (size_t)(end - p));
+		if (z == NULL)
+			return -1;
+		parts[i] = p;
+		p = z + 1;
+	}
+	return 0;
+}
+
+/*
+ * The lot rules receive and adjust share: a lot-tracked item's stock is always in a named lot
+ * (received with its expiry), an untracked item's never is, so allocation never has to guess
+ * whether a row without a lot may be shipped against a lot-tracked order line.
+ */
+static int stock_lot_rules(struct cmd_ctx *c, const json_t *item, bool receiving)
+{
+	const char *sku = req_str(c->req, "sku"), *tenant = req_str(c->req, "tenant");
+	const char *lot = req_str(c->req, "lot"), *expiry = req_str(c->req, "expiry");
+	if (req_bool(item, "lot_tracked", 0)) {
+		if (lot == NULL)
+			return cmd_fail(
+			    c, WMS_EMISSING, "lot",
+			    "missing field 'lot': sku '%s' of tenant '%s' is lot-tracked, "
+			    "so its stock is %s by lot",
+			    sku, tenant, receiving ? "received" : "counted");
+		if (receiving && expiry == NULL)
+			return cmd_fail(c, WMS_EMISSING, "expiry",
+			                "missing field 'expiry': sku '%s' of tenant '%s' is "
+			                "lot-tracked, so lot '%s' is received with its expiry date",
+			                sku, tenant, lot);
+		return 0;
+	}
+	if (lot)
+		return cmd_fail(
+		    c, WMS_EVALUE, "lot",
+		    "lot '%s': sku '%s' of tenant '%s' is not lot-tracked, so its stock "
+		    "has no lots (item.lot_tracked)",
+		    lot, sku, tenant);
+	if (expiry)
+		return cmd_fail(c, WMS_EVALUE, "expiry",
+		                "expiry '%s': sku '%s' of tenant '%s' is not lot-tracked, so its "
+		                "stock has no expiry dates (item.lot_tracked)",
+		                expiry, sku, tenant);
+	return 0;
+}
+
+/*
+ * What the request's warehouse already holds of lot LOT of the request's (tenant, sku), at any
+ * location: *KNOWN whether any row of the lot exists, EXPIRY the lot's expiry date ("" when
+ * none is recorded) and WHERE a location that records it. A lot is one production batch, so
+ * it has one expiry date wherever it is stored.
+ */
+static int lot_expiry(struct cmd_ctx *c, const char *lot, bool *known, char expiry[16],
+                      char where[WH_LOC_MAX])
+{
+	struct key prefix = KEY_INIT;
+	struct store_cursor *cur;
+	struct store_val k, v;
+	key_str(&prefix, req_str(c->req, "tenant"));
+	key_str(&prefix, req_str(c->req, "sku"));
+	key_str(&prefix, req_str(c->req, "warehouse"));
+	*known = false;
+	expiry[0] = '\0';
+	where[0] = '\0';
+	int rc = store_cursor_open(c->txn, STORE_STOCK, &cur);
+	if (rc)
+		return rc;
+	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+	     rc = store_cursor_next(cur, &k, &v)) {
+		const char *p[5];
+		if (split_stock_key(&k, p) || strcmp(p[4], lot) != 0)
+			continue;
+		*known = true;
+		json_t *row = json_loadb(v.data, v.len, 0, NULL);
+		const char *e = req_str(row, "expiry");
+		bool found = e != NULL;
+		if (found) {
+			snprintf(expiry, 16, "%s", e);
+			snprintf(where, WH_LOC_MAX, "%s", p[3]);
+		}
+		json_decref(row);
+		if (found)
+			break;
+	}
+	store_cursor_close(cur);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
 int master_stock_receive(struct cmd_ctx *c, json_t **reply)
 {
-	char loc[WH_LOC_MAX];
+	char loc[WH_LOC_MAX], had[16], had_at[WH_LOC_MAX];
 	json_t *item = NULL, *row = NULL;
 	const char *lot = req_str(c->req, "lot"), *expiry = req_str(c->req, "expiry");
+	const char *sku = req_str(c->req, "sku"), *wh = req_str(c->req, "warehouse");
 	long long qty = req_int(c->req, "qty", 0);
 	struct key k = KEY_INIT;
+	bool known;
 	int rc = stock_refs(c, loc, &item);
-	if (rc)
+	if (rc || (rc = stock_lot_rules(c, item, true)))
 		goto out;
-	if (req_bool(item, "lot_tracked", 0) && lot == NULL) {
-		rc =
-		    cmd_fail(c, WMS_EMISSING, "lot", "missing field 'lot': sku '%s' is lot-tracked",
-		             req_str(c->req, "sku"));
-		goto out;
+	/* The rules leave a lot only for a lot-tracked item, and always with an expiry. */
+	if (lot) {
+		if ((rc = lot_expiry(c, lot, &known, had, had_at)))
+			goto out;
+		if (had[0] && strcmp(had, expiry) != 0) {
+			rc = cmd_fail(
+			    c, WMS_ECONFLICT, "expiry",
+			    "expiry %s: lot '%s' of sku '%s' in warehouse '%s' already has "
+			    "expiry %s (at %s); a lot has one expiry date",
+			    expiry, lot, sku, wh, had, had_at);
+			goto out;
+		}
 	}
-	master_stock_key(&k, req_str(c->req, "tenant"), req_str(c->req, "sku"),
-	                 req_str(c->req, "warehouse"), loc, lot);
+	master_stock_key(&k, req_str(c->req, "tenant"), sku, wh, loc, lot);
 	if ((rc = master_stock_change(c, &k, qty, 0, &row)))
 		goto out;
-	const char *had = req_str(row, "expiry");
-	if (expiry && had && strcmp(had, expiry) != 0) {
-		rc = cmd_fail(c, WMS_ECONFLICT, "expiry",
-		              "lot '%s' at %s already has expiry %s, not %s", lot ? lot : "", loc,
-		              had, expiry);
-		goto out;
-	}
-	if (expiry && !had) {
+	if (expiry && !req_str(row, "expiry")) {
 		json_object_set_new(row, "expiry", json_string(expiry));
 		if ((rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0)))
 			goto out;
 	}
 	json_t *ev =
 	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:O}", "tenant", req_str(c->req, "tenant"), "sku",
-	              req_str(c->req, "sku"), "warehouse", req_str(c->req, "warehouse"), "location",
-	              loc, "qty", (json_int_t)qty, "on_hand", json_object_get(row, "on_hand"));
+	              sku, "warehouse", wh, "location", loc, "qty", (json_int_t)qty, "on_hand",
+	              json_object_get(row, "on_hand"));
 	if (lot)
 		json_object_set_new(ev, "lot", json_string(lot));
 	if (expiry)
@@ -479,10 +622,11 @@ out:
 
 int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 {
-	char loc[WH_LOC_MAX];
+	char loc[WH_LOC_MAX], expiry[16] = "", where[WH_LOC_MAX];
 	json_t *item = NULL, *row = NULL, *qty = json_object_get(c->req, "qty"),
 	       *delta = json_object_get(c->req, "delta");
-	const char *lot = req_str(c->req, "lot");
+	const char *lot = req_str(c->req, "lot"), *sku = req_str(c->req, "sku"),
+	           *wh = req_str(c->req, "warehouse");
 	struct key k = KEY_INIT;
 	struct store_val v;
 	long long before = 0;
@@ -491,10 +635,9 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 		return cmd_fail(c, WMS_EMISSING, qty ? "delta" : "qty",
 		                "stock.adjust takes exactly one of 'qty' (the counted quantity) "
 		                "or 'delta' (a change)");
-	if ((rc = stock_refs(c, loc, &item)))
+	if ((rc = stock_refs(c, loc, &item)) || (rc = stock_lot_rules(c, item, false)))
 		goto out;
-	master_stock_key(&k, req_str(c->req, "tenant"), req_str(c->req, "sku"),
-	                 req_str(c->req, "warehouse"), loc, lot);
+	master_stock_key(&k, req_str(c->req, "tenant"), sku, wh, loc, lot);
 	rc = store_get(c->txn, STORE_STOCK, k.b, k.n, &v);
 	if (rc == 0) {
 		json_t *cur = json_loadb(v.data, v.len, 0, NULL);
@@ -502,16 +645,33 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 		json_decref(cur);
 	} else if (rc != WMS_ENOTFOUND) {
 		goto out;
+	} else if (lot) {
+		/* A lot found at a new location brings its expiry from where it was received;
+		 * a lot never received here has no known expiry: receiving records it. */
+		bool known;
+		if ((rc = lot_expiry(c, lot, &known, expiry, where)))
+			goto out;
+		if (!known) {
+			rc = cmd_fail(c, WMS_ENOTFOUND, "lot",
+			              "lot '%s' of sku '%s' was never received in warehouse '%s'; "
+			              "receive it with stock.receive, which records its expiry",
+			              lot, sku, wh);
+			goto out;
+		}
 	}
 	long long d = qty ? (long long)json_integer_value(qty) - before
 	                  : (long long)json_integer_value(delta);
 	if ((rc = master_stock_change(c, &k, d, 0, &row)))
 		goto out;
+	if (expiry[0]) {
+		json_object_set_new(row, "expiry", json_string(expiry));
+		if ((rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0)))
+			goto out;
+	}
 	json_t *ev =
 	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:O}", "tenant", req_str(c->req, "tenant"),
-	              "sku", req_str(c->req, "sku"), "warehouse", req_str(c->req, "warehouse"),
-	              "location", loc, "delta", (json_int_t)d, "before", (json_int_t)before,
-	              "on_hand", json_object_get(row, "on_hand"));
+	              "sku", sku, "warehouse", wh, "location", loc, "delta", (json_int_t)d,
+	              "before", (json_int_t)before, "on_hand", json_object_get(row, "on_hand"));
 	if (lot)
 		json_object_set_new(ev, "lot", json_string(lot));
 	if (req_str(c->req, "reason"))
@@ -530,30 +690,65 @@ out:
 	return rc;
 }
 
-/* Splits a stock key back into its parts (pointers into K's bytes, borrowed). */
-static int split_stock_key(const struct store_val *k, const char *parts[5])
+/*
+ * stock.get cursors: the stock key of the last row of a page, in hex. Opaque to clients; the
+ * key itself (not a row count) so that a page boundary survives rows added or removed between
+ * two pages.
+ */
+static void cursor_encode(const void *key, size_t len, char *out)
 {
-	const char *p = k->data, *end = p + k->len;
-	for (int i = 0; i < 5; i++) {
-		const char *z = memchr(p, 0, (size_t)(end - p));
-		if (z == NULL)
-			return -1;
-		parts[i] = p;
-		p = z + 1;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = key;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
 	}
+	out[2 * len] = '\0';
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Decodes CURSOR into K; refuses one that is not from a stock.get of the query's PREFIX. */
+static int cursor_decode(struct cmd_ctx *c, const char *cursor, const struct key *prefix,
+                         struct key *k)
+{
+	size_t n = strlen(cursor);
+	bool ok = n % 2 == 0 && n / 2 <= KEY_MAX;
+	for (size_t i = 0; ok && i < n / 2; i++) {
+		int hi = hex_digit(cursor[2 * i]), lo = hex_digit(cursor[2 * i + 1]);
+		ok = hi >= 0 && lo >= 0;
+		if (ok)
+			k->b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	k->n = n / 2;
+	if (!ok || !key_has_prefix(k->b, k->n, prefix) || k->n == prefix->n)
+		return cmd_fail(c, WMS_EVALUE, "after",
+		                "after '%.40s%s' is not a cursor of this query: pass the 'next' of "
+		                "the previous stock.get page with the same tenant and sku",
+		                cursor, n > 40 ? "..." : "");
 	return 0;
 }
 
 int master_stock_get(struct cmd_ctx *c, json_t **reply)
 {
 	const char *tenant = req_str(c->req, "tenant"), *sku = req_str(c->req, "sku"),
-	           *wh = req_str(c->req, "warehouse"), *loc = req_str(c->req, "location");
+	           *wh = req_str(c->req, "warehouse"), *loc = req_str(c->req, "location"),
+	           *after = req_str(c->req, "after");
+	size_t limit = (size_t)req_int(c->req, "limit", STOCK_GET_MAX);
 	char canon[WH_LOC_MAX];
 	json_t *t = NULL, *rows = json_array();
 	struct store_cursor *cur = NULL;
 	struct store_val k, v;
+	struct key from = KEY_INIT, last = KEY_INIT;
 	long long on_hand = 0, reserved = 0;
-	bool truncated = false;
+	bool more = false;
 	int rc = master_tenant_load(c, tenant, "tenant", &t);
 	if (rc)
 		goto out;
@@ -577,24 +772,36 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 	key_str(&prefix, tenant);
 	if (sku)
 		key_str(&prefix, sku);
+	if (after && (rc = cursor_decode(c, after, &prefix, &from)))
+		goto out;
+	if (!after)
+		from = prefix;
 	if ((rc = store_cursor_open(c->txn, STORE_STOCK, &cur)))
 		goto out;
-	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+	/* The first page sums every row of the query (the totals); a later page reads only
+	 * from its cursor to one row past its end, so paging through N rows costs O(N). */
+	for (rc = store_cursor_seek(cur, from.b, from.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
 	     rc = store_cursor_next(cur, &k, &v)) {
 		const char *p[5];
+		if (after && k.len == from.n && memcmp(k.data, from.b, from.n) == 0)
+			continue; /* the previous page's last row */
 		if (split_stock_key(&k, p))
 			continue;
 		if ((wh && strcmp(p[2], wh) != 0) || (loc && strcmp(p[3], loc) != 0))
 			continue;
+		if (json_array_size(rows) >= limit) {
+			more = true;
+			if (after)
+				break;
+		}
 		json_t *row = json_loadb(v.data, v.len, 0, NULL);
 		if (row == NULL)
 			continue;
 		long long oh = req_int(row, "on_hand", 0), rs = req_int(row, "reserved", 0);
 		on_hand += oh;
 		reserved += rs;
-		if (json_array_size(rows) >= STOCK_GET_MAX) {
-			truncated = true;
+		if (more) {
 			json_decref(row);
 			continue;
 		}
@@ -608,14 +815,28 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 			json_object_set(out_row, "expiry", json_object_get(row, "expiry"));
 		json_array_append_new(rows, out_row);
 		json_decref(row);
+		memcpy(last.b, k.data, k.len);
+		last.n = k.len;
 	}
 	if (rc == WMS_ENOTFOUND)
 		rc = 0;
 	if (rc)
 		goto out;
-	*reply = json_pack("{s:s, s:O, s:I, s:I, s:I, s:b}", "tenant", tenant, "rows", rows,
-	                   "on_hand", (json_int_t)on_hand, "reserved", (json_int_t)reserved,
-	                   "available", (json_int_t)(on_hand - reserved), "truncated", truncated);
+	*reply = json_pack("{s:s, s:O, s:b}", "tenant", tenant, "rows", rows, "truncated", more);
+	if (*reply == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
+	}
+	if (!after) {
+		json_object_set_new(*reply, "on_hand", json_integer(on_hand));
+		json_object_set_new(*reply, "reserved", json_integer(reserved));
+		json_object_set_new(*reply, "available", json_integer(on_hand - reserved));
+	}
+	if (more) {
+		char next[2 * KEY_MAX + 1];
+		cursor_encode(last.b, last.n, next);
+		json_object_set_new(*reply, "next", json_string(next));
+	}
 out:
 	store_cursor_close(cur);
 	json_decref(rows);

@@ -1,6 +1,7 @@
 /* store.c - LMDB behind the store API (see store.h). */
 #include "store.h"
 
+#include "wms/codec.h"
 #include "wms/errors.h"
 
 #include <errno.h>
@@ -283,12 +284,12 @@ int store_put_json(struct store_txn *t, enum store_tbl tbl, const void *key, siz
                    const json_t *doc, unsigned flags)
 {
 	char stack[4096];
-	size_t n = json_dumpb(doc, stack, sizeof(stack), JSON_COMPACT);
+	size_t n = json_dumpb(doc, stack, sizeof(stack), WMS_JSON_DUMP);
 	if (n == 0)
 		return WMS_EINTERNAL;
 	if (n <= sizeof(stack))
 		return store_put(t, tbl, key, klen, stack, n, flags);
-	char *heap = json_dumps(doc, JSON_COMPACT);
+	char *heap = json_dumps(doc, WMS_JSON_DUMP);
 	if (heap == NULL)
 		return WMS_ENOMEM;
 	int rc = store_put(t, tbl, key, klen, heap, strlen(heap), flags);

@@ -185,7 +185,7 @@ static int cmd_ping(const struct global *g, int argc, char **argv)
 	}
 	int status = EXIT_OK;
 	if (raw) {
-		char *s = json_dumps(reply, JSON_COMPACT);
+		char *s = json_dumps(reply, WMS_JSON_DUMP);
 		puts(s ? s : "");
 		free(s);
 	} else if (wms_reply_status(reply, &err) != 0) {
@@ -274,7 +274,9 @@ static int cmd_call(const struct global *g, int argc, char **argv)
 		die_msg("call %s: %s", op, err.message);
 		return exit_for(rc);
 	}
-	char *s = json_dumps(reply, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	char *s =
+	    json_dumps(reply, pretty ? JSON_INDENT(2) | JSON_REAL_PRECISION(WMS_JSON_REAL_DIGITS)
+	                             : WMS_JSON_DUMP);
 	puts(s ? s : "");
 	free(s);
 	int status = wms_reply_status(reply, &err) ? EXIT_REFUSED : EXIT_OK;
@@ -827,7 +829,7 @@ static int cmd_order(const struct global *g, int argc, char **argv)
 	}
 	int status = EXIT_OK;
 	if (raw) {
-		char *s = json_dumps(reply, JSON_COMPACT);
+		char *s = json_dumps(reply, WMS_JSON_DUMP);
 		puts(s ? s : "");
 		free(s);
 	}

@@ -272,7 +272,7 @@ static int encode(struct wms_client *c, json_t *request, nng_msg **out, struct w
 	int rc = wms_client_add_idem_key(c, request, err);
 	if (rc)
 		return rc;
-	char *text = json_dumps(request, JSON_COMPACT);
+	char *text = json_dumps(request, WMS_JSON_DUMP);
 	if (text == NULL)
 		return wms_error_set(err, WMS_ENOMEM, "", "cannot encode the request");
 	size_t len = strlen(text);
@@ -543,7 +543,7 @@ struct wms_tailer {
 static int deliver(struct wms_tailer *t, json_t *obj, wms_event_fn fn, void *arg, bool live)
 {
 	uint64_t seq = (uint64_t)json_integer_value(json_object_get(obj, "seq"));
-	char *text = json_dumps(obj, JSON_COMPACT);
+	char *text = json_dumps(obj, WMS_JSON_DUMP);
 	if (text == NULL)
 		return WMS_ENOMEM;
 	const char *type = json_string_value(json_object_get(obj, "type"));

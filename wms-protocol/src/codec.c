@@ -1,6 +1,7 @@
 /* codec.c - envelope parsing and reply building (see wms/codec.h). */
 #include "wms/codec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,40 @@ static size_t trim_tail(const char *p, size_t len)
 	                   p[len - 1] == '\t'))
 		len--;
 	return len;
+}
+
+/*
+ * Rounds every real in V to WMS_JSON_REAL_DIGITS significant digits, in place. A real the
+ * client wrote with more digits than the engine writes back would otherwise differ from its
+ * own stored copy, and a resend would look like different content (conflict, "changed").
+ * Recursion is bounded by jansson's parser depth limit.
+ */
+static void round_reals(json_t *v)
+{
+	char buf[40];
+	const char *key;
+	json_t *m;
+	size_t i;
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		snprintf(buf, sizeof(buf), "%.*g", WMS_JSON_REAL_DIGITS, json_real_value(v));
+		json_real_set(v, strtod(buf, NULL));
+		break;
+	case JSON_OBJECT:
+		json_object_foreach(v, key, m)
+		{
+			round_reals(m);
+		}
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m)
+		{
+			round_reals(m);
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 int wms_request_parse(const void *buf, size_t len, struct wms_request *req, struct wms_error *err)
@@ -39,6 +74,7 @@ int wms_request_parse(const void *buf, size_t len, struct wms_request *req, stru
 	if (!json_is_object(req->root))
 		return wms_error_set(err, WMS_EBADREQ, "",
 		                     "a request must be a JSON object with an \"op\" field");
+	round_reals(req->root);
 
 	json_t *rid = json_object_get(req->root, "req_id");
 	if (rid) {
@@ -106,7 +142,7 @@ char *wms_reply_error_text(const char *req_id, const struct wms_error *err, size
 	json_t *r = wms_reply_error_json(req_id, err);
 	if (r == NULL)
 		return NULL;
-	char *s = json_dumps(r, JSON_COMPACT);
+	char *s = json_dumps(r, WMS_JSON_DUMP);
 	json_decref(r);
 	if (s && len)
 		*len = strlen(s);

@@ -1,6 +1,8 @@
 /* network.c - network file to load requests (see wms/network.h). */
 #include "wms/network.h"
 
+#include "wms/codec.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,7 @@ static json_t *make_request(const struct section *sec, json_t *elem, size_t i)
 		return NULL;
 	json_object_set_new(req, "op", json_string(sec->op));
 	if (json_object_get(req, "idem_key") == NULL) {
-		char *canon = json_dumps(elem, JSON_COMPACT | JSON_SORT_KEYS);
+		char *canon = json_dumps(elem, WMS_JSON_DUMP | JSON_SORT_KEYS);
 		char key[64];
 		snprintf(key, sizeof(key), "load-%zu-%016llx", i,
 		         (unsigned long long)(canon ? fnv1a(canon) : 0));

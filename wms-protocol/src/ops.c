@@ -135,8 +135,9 @@ SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_STR("location
 SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
        F_ID("tenant", REQ), F_ID("sku", REQ), F_ID("lot", OPT), F_INT("qty", OPT, 0, 1000000),
        F_INT("delta", OPT, -1000000, 1000000), F_STR("reason", OPT, 200));
+/* after: the opaque cursor of the previous page (hex of a store key, at most 2 x 511 bytes). */
 SCHEMA(s_stock_get, "stock.get", F_ID("tenant", REQ), F_ID("sku", OPT), F_ID("warehouse", OPT),
-       F_STR("location", OPT, 32));
+       F_STR("location", OPT, 32), F_STR("after", OPT, 1024), F_INT("limit", OPT, 1, 1000));
 
 /* ---- orders ---- */
 SCHEMA(s_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000), F_ID("line", OPT));

@@ -69,8 +69,13 @@ int wms_engine_call(struct wms_engine *e, const char *req, size_t len, char **re
 
 /*
  * Runs the requests implied by a network file ({"tenants":[...],"warehouses":[...],"items":[...],
- * "stock":[...]}) when the store holds no warehouse yet; used by `wmsd --seed`. *LOADED
- * receives the number of requests applied (0 when the store was not empty).
+ * "stock":[...]}) when the store holds no warehouse yet; used by `wmsd --seed`. All or nothing:
+ * every request is validated first, then all are applied in one write transaction, so a file
+ * with one bad element leaves the store as it was. *LOADED receives the number of requests
+ * applied (0 when the store was not empty).
+ * Errors: WMS_EBADJSON (the file), the network file's errors (wms/network.h), or the code of
+ * the first element refused, with ERR's field its path in the file ("stock[12].location") and
+ * a message naming the element and its op ("stock[12] (stock.receive): location ...").
  */
 int wms_engine_seed(struct wms_engine *e, const char *path, size_t *loaded, struct wms_error *err);
 

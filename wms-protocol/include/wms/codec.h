@@ -28,6 +28,16 @@
 #define WMS_REQ_ID_MAX   128
 #define WMS_IDEM_KEY_MAX 128
 
+/*
+ * Reals are kept and written with 15 significant digits (DBL_DIG): every decimal of up to 15
+ * digits comes back exactly as it was written (40.7128, not jansson's default 17-digit
+ * 40.712799999999999), and a real read back from what the engine wrote is the same double, so
+ * stored documents compare equal to a resend of the request that made them. Everything that
+ * serialises JSON uses WMS_JSON_DUMP (plus JSON_SORT_KEYS or JSON_INDENT where it needs them).
+ */
+#define WMS_JSON_REAL_DIGITS 15
+#define WMS_JSON_DUMP        (JSON_COMPACT | JSON_REAL_PRECISION(WMS_JSON_REAL_DIGITS))
+
 struct wms_request {
 	json_t *root;                 /* owned; NULL when the bytes were not JSON */
 	const struct wms_op_spec *op; /* NULL when the op is missing or unknown */
@@ -40,7 +50,8 @@ struct wms_request {
 	}
 
 /*
- * Parses and validates BUF. On success fills REQ and returns 0. On failure returns the code
+ * Parses and validates BUF, rounding every real to WMS_JSON_REAL_DIGITS significant digits
+ * (what the engine keeps). On success fills REQ and returns 0. On failure returns the code
  * with ERR filled; REQ may still hold the tree and req_id (so the error can echo it), and must
  * be released either way. Errors: bad_json, too_large, bad_request, unknown_op, and every
  * schema error (missing_field, unknown_field, wrong_type, out_of_range, too_long, bad_value,
