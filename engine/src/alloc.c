@@ -373,6 +373,7 @@ static json_t *shipment_json(const struct plan *p, const struct cand *w, uint64_
 	/* The promise watch re-plans from these: the current estimate, and how long the
 	 * warehouse needs from allocation to a parcel at the dock. */
 	json_object_set_new(s, "estimate", json_string(by));
+	json_object_set_new(s, "state", json_string("allocated"));
 	json_object_set_new(
 	    s, "handling_minutes",
 	    json_integer(req_int(w->doc, "handling_minutes", ALLOC_HANDLING_MINUTES)));

@@ -5,6 +5,7 @@
 #include "orders.h"
 #include "pack.h"
 #include "pick.h"
+#include "returns.h"
 #include "scan.h"
 #include "ship.h"
 #include "sysops.h"
@@ -50,6 +51,10 @@ static const struct op_row op_rows[] = {
 	{ "ship.confirm", ship_confirm },
 	{ "manifest.close", manifest_close },
 	{ "carrier.event", carrier_event },
+	{ "return.authorize", return_authorize },
+	{ "return.receive", return_receive },
+	{ "return.grade", return_grade },
+	{ "report.otif", report_otif },
 };
 #define N_ROWS (sizeof(op_rows) / sizeof(op_rows[0]))
 

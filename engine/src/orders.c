@@ -494,6 +494,49 @@ out:
 	return rc;
 }
 
+/*
+ * What the customer wants to know at a glance: the promise, the current delivery estimate
+ * (the latest over the shipments: delivered_at once delivered, the carrier's or the plan's
+ * estimate before), and whether it is on time and in full (null while unknown).
+ */
+static void add_outlook(json_t *out, const struct order *o)
+{
+	const json_t *sub = order_submitted(o);
+	int64_t promise = 0, est = -1, t;
+	wms_time_parse(req_str(sub, "promised_by"), &promise);
+	json_t *ships = json_object_get(json_object_get(o->doc, "allocation"), "shipments");
+	bool delivered = json_array_size(ships) > 0;
+	long long want = 0, shipped = 0;
+	size_t i, j;
+	json_t *s, *l;
+	json_array_foreach(json_object_get(sub, "lines"), i, l) want += req_int(l, "qty", 0);
+	json_array_foreach(ships, i, s)
+	{
+		const char *d = req_str(s, "delivered_at");
+		const char *e = d                        ? d
+		                : req_str(s, "estimate") ? req_str(s, "estimate")
+		                                         : req_str(s, "delivery_by");
+		delivered &= d != NULL;
+		if (e && wms_time_parse(e, &t) == 0 && t > est)
+			est = t;
+		json_array_foreach(json_object_get(s, "lines"), j, l) shipped +=
+		    req_int(l, "qty", 0);
+	}
+	char buf[WMS_TIME_BUFSZ];
+	enum order_state st = order_state(o);
+	json_object_set(out, "promised_by", json_object_get(sub, "promised_by"));
+	json_object_set_new(out, "estimate",
+	                    est >= 0 ? json_string(wms_time_format(est, buf)) : json_null());
+	json_object_set_new(out, "on_time",
+	                    st == ORDER_CANCELLED || est < 0 ? json_null()
+	                                                     : json_boolean(est <= promise));
+	bool packing_error =
+	    json_object_get(json_object_get(o->doc, "issues"), "packing_error") != NULL;
+	json_object_set_new(out, "in_full",
+	                    delivered ? json_boolean(shipped >= want && !packing_error)
+	                              : json_null());
+}
+
 int order_get(struct cmd_ctx *c, json_t **reply)
 {
 	struct order o = ORDER_INIT;
@@ -515,6 +558,7 @@ int order_get(struct cmd_ctx *c, json_t **reply)
 			continue;
 		json_object_set(out, key, val);
 	}
+	add_outlook(out, &o);
 	json_object_set_new(out, "timeline", timeline);
 	*reply = json_pack("{s:o}", "order", out);
 	order_release(&o);

@@ -7,6 +7,7 @@
 #include "orders.h"
 #include "scan.h"
 #include "store.h"
+#include "watch.h"
 #include "wave.h"
 #include "wms/time.h"
 
@@ -559,8 +560,10 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 	else
 		json_decref(f);
 	/* Allocate the order again from what the network holds now. */
-	if (rc == 0)
+	if (rc == 0) {
+		watch_cause(&o, "short_pick");
 		rc = alloc_release(c, &o, "short pick");
+	}
 	if (rc == 0)
 		rc = alloc_order(c, &o);
 	if (rc == 0) {

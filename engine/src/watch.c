@@ -285,23 +285,11 @@ static const char *risk_reason(enum order_state st)
 }
 
 /* A shipment missed its deadline at time T: onto the next cutoff it can make. */
-static int replan(struct cmd_ctx *c, struct order *o, json_t *s, unsigned idx)
+static int replan_onto(struct cmd_ctx *c, struct order *o, json_t *s, unsigned idx,
+                       enum order_state st, const struct carrier_option *opt_in)
 {
-	enum order_state st = ship_state(s);
-	json_t *wh;
-	int rc = master_warehouse_load(c, req_str(s, "warehouse"), "warehouse", &wh);
-	if (rc)
-		return rc;
-	struct carrier_option opt;
-	/* At its deadline the shipment has not moved on: the cutoff it was aiming at is lost
-	 * (hence the millisecond), the next one it can make is the new plan. */
-	int64_t ready = c->now + needed_ms(s, st) + 1;
-	rc = carrier_option(wh, req_str(s, "carrier"), req_str(s, "service"), ready, &opt);
-	if (rc == WMS_ENOTFOUND) /* the warehouse dropped that carrier: any of its options */
-		rc = carrier_best(wh, NULL, NULL, ready, promised_by(o), &opt);
-	json_decref(wh);
-	if (rc)
-		return rc == WMS_ENOTFOUND || rc == WMS_ETZ ? 0 : rc;
+	int rc;
+	struct carrier_option opt = *opt_in;
 	bool queued = st == ORDER_ALLOCATED && json_object_get(s, "wave") == NULL;
 	if (queued && (rc = alloc_queue_del(c, o, s, idx)))
 		return rc;
@@ -317,6 +305,26 @@ static int replan(struct cmd_ctx *c, struct order *o, json_t *s, unsigned idx)
 	                  json_pack("{s:O, s:s, s:s, s:s, s:s}", "shipment",
 	                            json_object_get(s, "id"), "state", order_state_name(st),
 	                            "cutoff", cut, "estimate", by, "reason", risk_reason(st)));
+}
+
+static int replan(struct cmd_ctx *c, struct order *o, json_t *s, unsigned idx)
+{
+	enum order_state st = ship_state(s);
+	json_t *wh;
+	int rc = master_warehouse_load(c, req_str(s, "warehouse"), "warehouse", &wh);
+	if (rc)
+		return rc;
+	struct carrier_option opt;
+	/* At its deadline the shipment has not moved on: the cutoff it was aiming at is lost
+	 * (hence the millisecond), the next one it can make is the new plan. */
+	int64_t ready = c->now + needed_ms(s, st) + 1;
+	rc = carrier_option(wh, req_str(s, "carrier"), req_str(s, "service"), ready, &opt);
+	if (rc == WMS_ENOTFOUND) /* the warehouse dropped that carrier: any of its options */
+		rc = carrier_best(wh, NULL, NULL, ready, promised_by(o), &opt);
+	if (rc == 0)
+		rc = replan_onto(c, o, s, idx, st, &opt);
+	json_decref(wh); /* OPT borrows from it */
+	return rc == WMS_ENOTFOUND || rc == WMS_ETZ ? 0 : rc;
 }
 
 /* Everything due about order NO at time T. */

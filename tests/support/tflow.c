@@ -161,7 +161,8 @@ const char *tflow_ship(struct tengine *t, const char *tenant, const char *id)
 	json_t *ships = tget(o, "order.allocation.shipments");
 	for (size_t i = 0; i < json_array_size(ships); i++) {
 		json_t *s = json_array_get(ships, i);
-		if (strcmp(json_string_value(json_object_get(s, "state")), "packed") != 0)
+		const char *st = json_string_value(json_object_get(s, "state"));
+		if (st == NULL || strcmp(st, "packed") != 0)
 			continue;
 		json_t *r = tcall_ok(t, "{\"op\":\"ship.confirm\",\"shipment\":\"%s\"}",
 		                     json_string_value(json_object_get(s, "id")));

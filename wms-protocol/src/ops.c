@@ -192,6 +192,31 @@ SCHEMA(s_carrier_event, "carrier.event", F_STR("tracking", REQ, 40),
        F_ENUM("status", REQ, carrier_statuses), F_TIME("at", REQ), F_STR("location", OPT, 200),
        F_STR("detail", OPT, 500), F_ID("reason", OPT), F_TIME("estimate", OPT));
 
+/* ---- returns and reports ---- */
+static const char *const return_reasons[] = { "wrong_item", "damaged", "unwanted", "exchange",
+	                                      NULL };
+static const char *const grades[] = { "restock", "quarantine", NULL };
+static const char *const otif_by[] = { "warehouse", "tenant", "carrier", "day", NULL };
+SCHEMA(s_return_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000),
+       F_ENUM("reason", REQ, return_reasons), F_ID("exchange_sku", OPT));
+SCHEMA(s_return_authorize, "return.authorize", F_ID("tenant", REQ), F_ID("order", REQ),
+       F_ID("rma", OPT), F_OBJS("lines", REQ, 1, 1000, s_return_line));
+SCHEMA(s_return_receive, "return.receive", F_ID("rma", REQ),
+       { .name = "codes",
+         .type = WMS_T_ARRAY,
+         .flags = REQ,
+         .min = 1,
+         .max = 1000,
+         .elem = WMS_T_STRING,
+         .emax = 4096 },
+       F_ID("station", OPT));
+SCHEMA(s_grade_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000),
+       F_ENUM("grade", REQ, grades), F_STR("location", OPT, 40), F_ID("lot", OPT));
+SCHEMA(s_return_grade, "return.grade", F_ID("rma", REQ),
+       F_OBJS("lines", REQ, 1, 1000, s_grade_line));
+SCHEMA(s_report_otif, "report.otif", F_TIME("from", REQ), F_TIME("to", REQ),
+       F_ENUM("by", OPT, otif_by));
+
 #define R WMS_OP_READ
 #define W WMS_OP_WRITE
 static const struct wms_op_spec op_table[] = {
@@ -225,6 +250,10 @@ static const struct wms_op_spec op_table[] = {
 	{ "ship.confirm", W, &s_ship_confirm },
 	{ "manifest.close", W, &s_manifest_close },
 	{ "carrier.event", W, &s_carrier_event },
+	{ "return.authorize", W, &s_return_authorize },
+	{ "return.receive", W, &s_return_receive },
+	{ "return.grade", W, &s_return_grade },
+	{ "report.otif", R, &s_report_otif },
 };
 
 const struct wms_op_spec *wms_op_find(const char *name)
