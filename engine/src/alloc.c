@@ -677,14 +677,23 @@ json_t *alloc_summary(const json_t *allocation)
 	if (allocation == NULL)
 		return json_object();
 	json_t *ships = json_array();
-	size_t i;
-	json_t *s;
-	json_array_foreach(json_object_get(allocation, "shipments"), i, s) json_array_append_new(
-	    ships,
-	    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(s, "id"), "warehouse",
-	              json_object_get(s, "warehouse"), "carrier", json_object_get(s, "carrier"),
-	              "cutoff", json_object_get(s, "cutoff"), "delivery_by",
-	              json_object_get(s, "delivery_by"), "on_time", json_object_get(s, "on_time")));
+	size_t i, j;
+	json_t *s, *l;
+	json_array_foreach(json_object_get(allocation, "shipments"), i, s)
+	{
+		/* What ships from where, without the locations (those are the floor's business). */
+		json_t *lines = json_array();
+		json_array_foreach(json_object_get(s, "lines"), j, l) json_array_append_new(
+		    lines, json_pack("{s:O, s:O}", "sku", json_object_get(l, "sku"), "qty",
+		                     json_object_get(l, "qty")));
+		json_array_append_new(
+		    ships,
+		    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(s, "id"),
+		              "warehouse", json_object_get(s, "warehouse"), "carrier",
+		              json_object_get(s, "carrier"), "cutoff", json_object_get(s, "cutoff"),
+		              "delivery_by", json_object_get(s, "delivery_by"), "on_time",
+		              json_object_get(s, "on_time"), "lines", lines));
+	}
 	return json_pack("{s:O, s:O, s:o}", "decision", json_object_get(allocation, "decision"),
 	                 "reason", json_object_get(allocation, "reason"), "shipments", ships);
 }

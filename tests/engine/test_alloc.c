@@ -12,7 +12,12 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdlib.h>
+
+#include "proc.h"
 #include "tengine.h"
+#include "wms/errors.h"
 
 /* Warehouse ID at (LAT, LON) with DHL standard: cutoff 17:00 UTC, TRANSIT days, COST. */
 static void warehouse(struct tengine *t, const char *id, double lat, double lon, int transit,
@@ -277,6 +282,136 @@ static void test_a_late_promise_still_allocates_and_says_so(void **state)
 	tengine_close(&t);
 }
 
+/* ---- the demo network ---- */
+
+/* What a warehouse holds of (tenant, sku) that an order promised by PROMISE may use. */
+static json_t *usable_book(const json_t *net, const char *promise)
+{
+	json_t *book = json_object();
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(net, "stock"), i, st)
+	{
+		const char *exp = tget_str(st, "expiry");
+		/* A lot is good to the end of its expiry date; the promise is a time that day. */
+		if (exp && strncmp(exp, promise, 10) < 0)
+			continue;
+		char k[200];
+		snprintf(k, sizeof(k), "%s|%s|%s", tget_str(st, "warehouse"),
+		         tget_str(st, "tenant"), tget_str(st, "sku"));
+		json_object_set_new(book, k, json_integer(tget_int(book, k) + tget_int(st, "qty")));
+	}
+	return book;
+}
+
+static long long book_get(json_t *book, const char *wh, const char *tenant, const char *sku)
+{
+	char k[200];
+	snprintf(k, sizeof(k), "%s|%s|%s", wh, tenant, sku);
+	return (long long)json_integer_value(json_object_get(book, k));
+}
+
+static void book_take(json_t *book, const char *wh, const char *tenant, const char *sku,
+                      long long q)
+{
+	char k[200];
+	snprintf(k, sizeof(k), "%s|%s|%s", wh, tenant, sku);
+	json_object_set_new(book, k, json_integer(book_get(book, wh, tenant, sku) - q));
+}
+
+static void test_on_the_demo_network_an_order_one_warehouse_can_fill_ships_from_one(void **state)
+{
+	(void)state;
+	static const char *const whs[] = { "EWR1", "ORD1", "RNO1" };
+	const char *promise = "2026-12-04T23:00:00Z";
+	struct tengine t;
+	char path[PATH_MAX];
+	struct wms_error err = WMS_ERROR_INIT;
+	size_t loaded;
+	tengine_open(&t);
+	if (wms_engine_seed(t.e, proc_root_path("engine/demo/network.json", path), &loaded, &err))
+		fail_msg("seed: %s", err.message);
+	json_error_t jerr;
+	json_t *net = json_load_file(path, 0, &jerr);
+	assert_non_null(net);
+	json_t *book = usable_book(net, promise);
+	json_t *items = json_object_get(net, "items");
+	unsigned long long x = 42;
+	int singles = 0, could = 0;
+	for (int n = 0; n < 300; n++) {
+		/* A deterministic mix of 1-4 lines of one tenant's items. */
+		const char *tenant = n % 3 ? "acme" : "globex";
+		json_t *lines = json_array();
+		int nl = 1 + (int)((x = x * 6364136223846793005ULL + 1) >> 33) % 4;
+		for (int k = 0; k < nl; k++) {
+			json_t *it;
+			do {
+				x = x * 6364136223846793005ULL + 1;
+				it = json_array_get(items,
+				                    (size_t)((x >> 33) % json_array_size(items)));
+			} while (strcmp(tget_str(it, "tenant"), tenant) != 0);
+			bool dup = false;
+			for (size_t q = 0; q < json_array_size(lines); q++)
+				dup |= strcmp(tget_str(json_array_get(lines, q), "sku"),
+				              tget_str(it, "sku")) == 0;
+			if (!dup)
+				json_array_append_new(lines, json_pack("{s:s, s:i}", "sku",
+				                                       tget_str(it, "sku"), "qty",
+				                                       1 + (int)(x >> 40) % 3));
+		}
+		/* The test's own answer: can one warehouse fill it all? */
+		bool one = false;
+		for (int w = 0; w < 3 && !one; w++) {
+			bool all = true;
+			for (size_t q = 0; q < json_array_size(lines); q++) {
+				json_t *l = json_array_get(lines, q);
+				all &= book_get(book, whs[w], tenant, tget_str(l, "sku")) >=
+				       tget_int(l, "qty");
+			}
+			one = all;
+		}
+		char *ltext = json_dumps(lines, JSON_COMPACT);
+		json_t *r = tcall_ok(
+		    &t,
+		    "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"%s\",\"id\":"
+		    "\"DEMO-%d\",\"lines\":%s,\"ship_to\":{\"name\":\"A\",\"address\":"
+		    "\"1 Main St\",\"postal_code\":\"10001\",\"country\":\"US\",\"lat\":"
+		    "40.75,\"lon\":-73.99},\"service\":\"standard\",\"promised_by\":\"%s\"}}",
+		    tenant, n, ltext, promise);
+		free(ltext);
+		const char *decision = tget_str(r, "order.allocation.decision");
+		could += one;
+		if (one) {
+			if (strcmp(decision, "single") != 0)
+				fail_msg("DEMO-%d: one warehouse could fill it, decision %s: %s", n,
+				         decision, tget_str(r, "order.allocation.reason"));
+			singles++;
+		} else {
+			assert_string_not_equal(decision, "single");
+			if (strcmp(tenant, "globex") == 0) /* globex never splits */
+				assert_string_equal(decision, "backorder");
+		}
+		/* Keep the book in step with what the engine reserved. */
+		json_t *ships = tget(r, "order.allocation.shipments");
+		for (size_t si = 0; si < json_array_size(ships); si++) {
+			json_t *sh = json_array_get(ships, si);
+			for (size_t q = 0; q < json_array_size(json_object_get(sh, "lines")); q++) {
+				json_t *l = json_array_get(json_object_get(sh, "lines"), q);
+				book_take(book, tget_str(sh, "warehouse"), tenant,
+				          tget_str(l, "sku"), tget_int(l, "qty"));
+			}
+		}
+		json_decref(r);
+		json_decref(lines);
+	}
+	/* The network is stocked so that most orders can ship whole from one place. */
+	assert_true(could > 200);
+	assert_int_equal(singles, could);
+	json_decref(book);
+	json_decref(net);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +427,8 @@ int main(void)
 		    test_lots_go_first_expiry_first_out_and_never_expire_before_the_promise),
 		cmocka_unit_test(test_cancelling_an_allocated_order_gives_its_stock_back),
 		cmocka_unit_test(test_a_late_promise_still_allocates_and_says_so),
+		cmocka_unit_test(
+		    test_on_the_demo_network_an_order_one_warehouse_can_fill_ships_from_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
