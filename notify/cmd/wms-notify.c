@@ -178,6 +178,11 @@ static int line_seq(const char *line, uint64_t *seq)
  * The seq of the last complete line of stdout when it is a regular file with content (the
  * `>> FILE` of a restarted service): 0 with *SEQ, 1 when there is none, -1 when the last line
  * is not a message.
+ *
+ * A torn line after it is cut off (-2 when that fails): an event's messages are one write(2),
+ * but a kill -9 can cut a write to a file short where it crosses a page, and the next message
+ * must not be appended to the fragment. Only done when the last complete line is a message,
+ * that is when the file is this program's output.
  */
 static int stdout_last_seq(uint64_t *seq)
 {
@@ -200,12 +205,16 @@ static int stdout_last_seq(uint64_t *seq)
 		ssize_t stop = (ssize_t)want - 1;
 		while (stop >= 0 && buf[stop] != '\n')
 			stop--;
-		if (stop >= 0) {
-			ssize_t start = stop - 1;
-			while (start >= 0 && buf[start] != '\n')
-				start--;
+		ssize_t start = stop - 1;
+		while (start >= 0 && buf[start] != '\n')
+			start--;
+		/* The line must lie whole in the window (it always does: lines are bounded). */
+		if (stop >= 0 && (start >= 0 || (off_t)want == sb.st_size)) {
 			buf[stop] = '\0';
 			rc = line_seq(buf + start + 1, seq);
+			off_t keep = sb.st_size - (off_t)want + stop + 1;
+			if (rc == 0 && keep < sb.st_size && ftruncate(STDOUT_FILENO, keep) != 0)
+				rc = -2;
 		}
 	}
 	free(buf);
@@ -570,7 +579,12 @@ int main(int argc, char **argv)
 			d.resume = true;
 		}
 	}
-	if (stdout_last_seq(&seq) == 0 && (!d.resume || seq > d.after)) {
+	int last = stdout_last_seq(&seq);
+	if (last == -2) {
+		warn("the output file ends in a torn line that cannot be cut: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (last == 0 && (!d.resume || seq > d.after)) {
 		d.after = seq;
 		d.resume = true;
 	}

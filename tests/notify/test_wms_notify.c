@@ -194,6 +194,34 @@ static void test_stdin_skips_events_at_or_before_the_cursor_and_advances_it(void
 	proc_output_release(&o);
 }
 
+static void test_a_torn_last_line_is_cut_before_resuming(void **state)
+{
+	struct wmsd_proc *w = *state;
+	char in[PATH_MAX + 16], out[PATH_MAX + 16], bin[PATH_MAX], *text;
+	static const char before[] = "118 acme SO-1001 email shipped: Your order SO-1001 has "
+	                             "shipped.\n120 acme SO-1001 email out_for_de";
+	snprintf(in, sizeof(in), "%s/events.in", w->dir);
+	snprintf(out, sizeof(out), "%s/notify.out", w->dir);
+	assert_int_equal(proc_write_file(in, stdin_events, strlen(stdin_events)), 0);
+	assert_int_equal(proc_write_file(out, before, strlen(before)), 0);
+	const char *argv[] = { proc_bin("wms-notify", bin), "--stdin", NULL };
+	pid_t pid;
+	int st;
+	assert_int_equal(proc_spawn(argv, in, out, true, NULL, &pid), 0);
+	assert_int_equal(proc_wait(pid, RUN_MS, &st), 0);
+	assert_int_equal(st, 0);
+	assert_int_equal(proc_read_file(out, &text, NULL), 0);
+	/* Resumed after 118 (the last whole line); the fragment of 120 is gone. */
+	assert_string_equal(text,
+	                    "118 acme SO-1001 email shipped: Your order SO-1001 has shipped.\n"
+	                    "120 acme SO-1001 email out_for_delivery: Your parcel for order "
+	                    "SO-1001 is out for delivery today (Thu 26 Nov) with UPS. Please "
+	                    "make sure someone can receive it.\n"
+	                    "120 acme SO-1001 sms out_for_delivery: Order SO-1001 is out for "
+	                    "delivery today with UPS.\n");
+	free(text);
+}
+
 /* ---- following the engine ---- */
 
 static void test_direct_mode_announces_every_submitted_order_once(void **state)
@@ -325,6 +353,7 @@ int main(void)
 		T(test_stdin_events_in_either_tail_format_become_message_lines),
 		T(test_stdin_lines_that_are_not_events_are_reported_and_skipped),
 		T(test_stdin_skips_events_at_or_before_the_cursor_and_advances_it),
+		T(test_a_torn_last_line_is_cut_before_resuming),
 		T(test_direct_mode_announces_every_submitted_order_once),
 		T(test_direct_mode_resumes_after_its_cursor),
 		T(test_a_service_killed_repeatedly_announces_every_order_once),
