@@ -199,12 +199,51 @@ static struct text begin(struct wms_notify_out *out, const struct ev *e, const c
 	return (struct text){ m->text, 0, false };
 }
 
-/* Control characters (a newline in a carrier's note) would break the one-line output. */
+/* The length of the valid UTF-8 character at P (N bytes left), or 0 (RFC 3629 table 3). */
+static size_t utf8_char(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t len;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
+		hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Control characters (a newline in a carrier's note) would break the one-line output, and
+ * bytes that are not UTF-8 (a cut word) could not be sent as JSON: both become printable.
+ */
 static void end(struct text *t)
 {
-	for (size_t i = 0; i < t->len; i++)
-		if ((unsigned char)t->buf[i] < 0x20 || t->buf[i] == 0x7F)
-			t->buf[i] = ' ';
+	unsigned char *p = (unsigned char *)t->buf;
+	for (size_t i = 0; i < t->len;) {
+		size_t n = utf8_char(p + i, t->len - i);
+		if (n == 0) {
+			p[i] = '?';
+			n = 1;
+		} else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F)) {
+			p[i] = ' ';
+		}
+		i += n;
+	}
 }
 
 /* " with UPS (tracking 1Z...)" (PREP "with" or "by"), or what of it is known. */
@@ -245,8 +284,15 @@ static void on_received(struct wms_notify *n, const struct ev *e, struct wms_not
 	add(&t, ". We have received it");
 	if (timestamp(e->obj, "promised_by", &by))
 		add(&t, " and will deliver it by %s", day(e, by, d));
-	if (str(e->obj, "service"))
-		add(&t, " with %s shipping", str(e->obj, "service"));
+	if (str(e->obj, "service")) {
+		/* Service ids are words joined by '_' ("next_day"): say them as words. */
+		char svc[WMS_NOTIFY_ID_MAX];
+		snprintf(svc, sizeof(svc), "%s", str(e->obj, "service"));
+		for (char *p = svc; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		add(&t, " with %s shipping", svc);
+	}
 	add(&t, ". We will let you know as soon as it ships.");
 	end(&t);
 }

@@ -92,6 +92,19 @@ static void test_order_received_thanks_the_customer_with_items_and_promised_day(
 	assert_contains(m.text, "Thank you for your order SO-1001 (3 items)");
 	assert_contains(m.text, "by Thu 26 Nov");
 	assert_contains(m.text, "standard shipping");
+	m = one(*state, "received",
+	        EV(6, "order.received", "2026-11-23T09:00:00Z", ",\"service\":\"next_day\""));
+	assert_contains(m.text, "with next day shipping");
+	/* A service name cut to 64 bytes inside a character still makes a valid text. */
+	char ev[512], svc[160] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(svc, "\xc3\xa9"); /* 80 bytes of é */
+	snprintf(ev, sizeof(ev),
+	         EV(7, "order.received", "2026-11-23T09:00:00Z", ",\"service\":\"%s\""), svc);
+	m = one(*state, "received", ev);
+	json_t *j = NULL;
+	assert_int_equal(wms_notify_msg_json(&m, &j), 0);
+	json_decref(j);
 }
 
 static void test_backorder_names_the_short_skus_and_counts_the_rest(void **state)
