@@ -8,8 +8,8 @@
 #   make format     format every C file with the committed .clang-format
 #
 # New sources are picked up by wildcard: a library's files live in <part>/src, its programs in
-# <part>/cmd (one file each), tests in tests/<area>/test_<module>.c, benchmarks in
-# benchmarks/bench_<name>.c.
+# <part>/cmd (one file each; parts: engine, wms-protocol, scanners, notify), tests in
+# tests/<area>/test_<module>.c, benchmarks in benchmarks/bench_<name>.c.
 
 SANITIZER ?=
 BUILD     ?= build/$(if $(SANITIZER),$(SANITIZER),default)
@@ -28,7 +28,7 @@ ifeq ($(SANITIZER),thread)
   OPT      := -O1 -g
 endif
 
-INCLUDES  := -Iwms-protocol/include -Iscanners/include -Iengine/include
+INCLUDES  := -Iwms-protocol/include -Iscanners/include -Inotify/include -Iengine/include
 CPPFLAGS  += -D_GNU_SOURCE $(INCLUDES)
 CFLAGS    += $(WARN) $(WERROR) $(OPT) $(SANFLAGS) -pthread -MMD -MP
 LDFLAGS   += $(SANFLAGS) -pthread
@@ -37,6 +37,7 @@ LDLIBS    := -llmdb -lnng -ljansson -lm
 PROTO_SRC  := $(wildcard wms-protocol/src/*.c)
 SCAN_SRC   := $(wildcard scanners/src/*.c)
 ENGINE_SRC := $(wildcard engine/src/*.c)
+NOTIFY_SRC := $(wildcard notify/src/*.c)
 SUPPORT_SRC:= $(wildcard tests/support/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -44,17 +45,19 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBPROTO  := $(BUILD)/lib/libwmsproto.a
 LIBSCAN   := $(BUILD)/lib/libwmsscan.a
 LIBENGINE := $(BUILD)/lib/libwms.a
-# Link order: engine uses scanners and protocol; scanners' tools use protocol.
-LIBS      := $(LIBENGINE) $(LIBSCAN) $(LIBPROTO)
+LIBNOTIFY := $(BUILD)/lib/libwmsnotify.a
+# Link order: engine uses scanners and protocol; scanners' tools and notify use protocol.
+LIBS      := $(LIBENGINE) $(LIBSCAN) $(LIBNOTIFY) $(LIBPROTO)
 
-PROGRAMS  := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(wildcard engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c)))
+CMD_GLOB  := engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c notify/cmd/*.c
+PROGRAMS  := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(wildcard $(CMD_GLOB))))
 TEST_SRC  := $(wildcard tests/*/test_*.c)
 TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard benchmarks/bench_*.c)
 BENCHES   := $(patsubst benchmarks/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-ALL_SRC   := $(PROTO_SRC) $(SCAN_SRC) $(ENGINE_SRC) $(SUPPORT_SRC) $(TEST_SRC) $(BENCH_SRC) \
-             $(wildcard engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c)
+ALL_SRC   := $(PROTO_SRC) $(SCAN_SRC) $(ENGINE_SRC) $(NOTIFY_SRC) $(SUPPORT_SRC) $(TEST_SRC) \
+             $(BENCH_SRC) $(wildcard $(CMD_GLOB))
 
 .PHONY: all deps run test bench fuzz format clean check-format
 # Objects built for test programs are intermediates to make; keep them so reruns are quick.
@@ -81,7 +84,8 @@ $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-ok
 $(LIBPROTO): $(call obj,$(PROTO_SRC))
 $(LIBSCAN): $(call obj,$(SCAN_SRC))
 $(LIBENGINE): $(call obj,$(ENGINE_SRC))
-$(LIBPROTO) $(LIBSCAN) $(LIBENGINE):
+$(LIBNOTIFY): $(call obj,$(NOTIFY_SRC))
+$(LIBPROTO) $(LIBSCAN) $(LIBENGINE) $(LIBNOTIFY):
 	@mkdir -p $(@D)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -91,9 +95,11 @@ $(BUILD)/bin/$(notdir $(basename $(1))): $(call obj,$(1)) $(LIBS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$< $(LIBS) $$(LDLIBS)
 endef
-$(foreach p,$(wildcard engine/cmd/*.c wms-protocol/cmd/*.c scanners/cmd/*.c),$(eval $(call program_rule,$(p))))
+$(foreach p,$(wildcard $(CMD_GLOB)),$(eval $(call program_rule,$(p))))
 
 $(call obj,$(SUPPORT_SRC)): CPPFLAGS += -Iengine/src -Itests/support
+# The notifier's tests also reach its internal modules (the bounded memo).
+$(BUILD)/tests/notify/%: CPPFLAGS += -Inotify/src
 
 $(BUILD)/tests/%: tests/%.c $(call obj,$(SUPPORT_SRC)) $(LIBS)
 	@mkdir -p $(@D)

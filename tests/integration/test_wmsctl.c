@@ -381,6 +381,48 @@ static void test_tail_resumes_after_its_cursor(void **state)
 }
 
 /*
+ * A kill -9 can cut a write(2) to a file short where a line crosses a page (the kernel checks
+ * for fatal signals between pages), leaving a torn last line. The restart must cut it off,
+ * not append the next event to it.
+ */
+static void test_tail_cuts_a_torn_last_line_before_resuming(void **state)
+{
+	struct wmsd_proc *w = *state;
+	char out[PATH_MAX + 16], bin[PATH_MAX], *text;
+	struct proc_output o = PROC_OUTPUT_INIT;
+	load_small_network(w);
+	CTL(w, NULL, 0, &o, "tail", "--from", "0", "--json", "--count", "3");
+	snprintf(out, sizeof(out), "%s/torn.out", w->dir);
+	char *torn = malloc(o.out_len + 64);
+	assert_non_null(torn);
+	memcpy(torn, o.out, o.out_len);
+	static const char fragment[] = "{\"seq\":4,\"type\":\"ite";
+	memcpy(torn + o.out_len, fragment, sizeof(fragment) - 1);
+	assert_int_equal(proc_write_file(out, torn, o.out_len + sizeof(fragment) - 1), 0);
+	free(torn);
+	proc_output_release(&o);
+
+	const char *argv[] = { proc_bin("wmsctl", bin),
+		               "--url",
+		               w->url,
+		               "--events",
+		               w->events_url,
+		               "tail",
+		               "--json",
+		               "--idle-exit",
+		               "1",
+		               NULL };
+	pid_t pid;
+	int st;
+	assert_int_equal(proc_spawn(argv, NULL, out, true, NULL, &pid), 0);
+	assert_int_equal(proc_wait(pid, RUN_MS, &st), 0);
+	assert_int_equal(st, 0);
+	assert_int_equal(proc_read_file(out, &text, NULL), 0);
+	assert_seqs_exactly(text, 0, 17);
+	free(text);
+}
+
+/*
  * The exactly-once promise: tail appends to a file and is killed with SIGKILL again and again
  * while orders stream in; each restart appends to the same file with the same cursor. The
  * file must hold every seq once, in order.
@@ -492,6 +534,7 @@ int main(void)
 		T(test_gen_orders_is_deterministic_for_a_seed_and_valid),
 		T(test_tail_from_zero_prints_count_events_in_order),
 		T(test_tail_resumes_after_its_cursor),
+		T(test_tail_cuts_a_torn_last_line_before_resuming),
 		T(test_tail_is_exactly_once_across_repeated_kill_9),
 #undef T
 	};

@@ -858,7 +858,8 @@ static const char tail_usage[] =
     "  --idle-exit S    exit after S seconds without an event\n"
     "  Resuming: the start is the larger of the cursor and, when stdout is a regular file\n"
     "  with content (>> FILE), the seq of its last line; --from applies when neither\n"
-    "  exists. Each line is one write(2), so a kill -9 never leaves half a line.\n";
+    "  exists. Each line is one write(2); the torn last line a kill -9 can still leave in a\n"
+    "  file is cut off before resuming.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -916,7 +917,8 @@ static int tail_print(void *arg, const struct wms_event *ev)
 	memcpy(st->buf + n, ev->json, ev->json_len);
 	n += ev->json_len;
 	st->buf[n++] = '\n';
-	/* One write of the whole line: a kill -9 leaves the line printed or not at all. */
+	/* One write of the whole line: a kill -9 leaves it printed, not printed, or (rarely, in a
+	 * file, at a page boundary) torn, which the restart cuts off (stdout_last_seq). */
 	if (write_all(STDOUT_FILENO, st->buf, n) != 0) {
 		st->write_failed = true;
 		return WMS_EIO;
@@ -964,6 +966,11 @@ static int cursor_write(const char *path, uint64_t seq)
 /*
  * The seq of the last complete line of stdout, when stdout is a regular file with content:
  * 1 when there is none, 0 with *SEQ, -1 when the last line is not an event.
+ *
+ * A torn line after it is cut off (-2 when that fails): a line is one write(2), but a kill -9
+ * can still cut a write to a file short where it crosses a page (the kernel checks for fatal
+ * signals between pages), and the next event must not be appended to the fragment. Only done
+ * when the last complete line is an event: then the file is this command's output.
  */
 static int stdout_last_seq(uint64_t *seq)
 {
@@ -1014,6 +1021,9 @@ static int stdout_last_seq(uint64_t *seq)
 		if (json_is_integer(s) && json_integer_value(s) >= 0) {
 			*seq = (uint64_t)json_integer_value(s);
 			rc = 0;
+			off_t keep = end - (off_t)want + stop + 1;
+			if (keep < end && ftruncate(STDOUT_FILENO, keep) != 0)
+				rc = -2;
 		} else {
 			rc = -1;
 		}
@@ -1096,6 +1106,11 @@ static int cmd_tail(const struct global *g, int argc, char **argv)
 		}
 	}
 	int r = stdout_last_seq(&v);
+	if (r == -2) {
+		die_msg("tail: the output file ends in a torn line that cannot be cut: %s",
+		        strerror(errno));
+		return EXIT_USAGE;
+	}
 	if (r == 0 && (!resume || v > start)) {
 		start = v;
 		resume = true;

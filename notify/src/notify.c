@@ -1,0 +1,729 @@
+/* notify.c - events to customer messages (see wms/notify.h). */
+#include "wms/notify.h"
+
+#include "memo.h"
+#include "wms/schema.h"
+#include "wms/time.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+struct wms_notify {
+	struct memo *delays;  /* order -> estimate of the last delay notice (NO_ESTIMATE: none) */
+	struct memo *transit; /* shipment -> 1 once its first in-transit scan was announced */
+};
+
+/* A delay notice without a new date: any later notice with a date is news. */
+#define NO_ESTIMATE INT64_MIN
+
+/* How many short skus a backorder notice names before "and N more". */
+#define SKUS_NAMED 5
+
+int wms_notify_new(const struct wms_notify_opts *opts, struct wms_notify **out)
+{
+	size_t dcap = opts && opts->delay_memory ? opts->delay_memory : WMS_NOTIFY_MEMORY_DEFAULT;
+	size_t tcap =
+	    opts && opts->transit_memory ? opts->transit_memory : WMS_NOTIFY_MEMORY_DEFAULT;
+	struct wms_notify *n = calloc(1, sizeof(*n));
+	int rc = WMS_ENOMEM;
+	if (n == NULL)
+		goto fail;
+	if ((rc = memo_new(dcap, &n->delays)) != 0 || (rc = memo_new(tcap, &n->transit)) != 0)
+		goto fail;
+	*out = n;
+	return 0;
+fail:
+	wms_notify_free(n);
+	return rc;
+}
+
+void wms_notify_free(struct wms_notify *n)
+{
+	if (n == NULL)
+		return;
+	memo_free(n->delays);
+	memo_free(n->transit);
+	free(n);
+}
+
+/* ---- reading an event ---- */
+
+/* The fields every handler uses, read once. Strings are borrowed from the event. */
+struct ev {
+	const json_t *obj;
+	uint64_t seq;
+	const char *type;
+	const char *tenant;
+	const char *order;
+	int64_t at; /* the event's time, for "today" and for the year of dates */
+	bool have_at;
+};
+
+/* A string field, or NULL when it is missing, not a string, or empty. */
+static const char *str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s && s[0] ? s : NULL;
+}
+
+static bool timestamp(const json_t *obj, const char *key, int64_t *ms)
+{
+	return wms_time_parse(str(obj, key), ms) == 0;
+}
+
+static bool integer(const json_t *obj, const char *key, long long *v)
+{
+	const json_t *j = json_object_get(obj, key);
+	if (!json_is_integer(j))
+		return false;
+	*v = (long long)json_integer_value(j);
+	return true;
+}
+
+/* The sum of "qty" over an array of lines (0 when there is none). */
+static long long units(const json_t *lines)
+{
+	long long total = 0, q;
+	size_t i;
+	const json_t *line;
+	json_array_foreach(lines, i, line)
+	{
+		if (integer(line, "qty", &q) && q > 0 && q < 1000000000LL)
+			total += q;
+	}
+	return total;
+}
+
+/* ---- words for people ---- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static int year_of(int64_t ms)
+{
+	int y;
+	unsigned m, d;
+	wms_civil_from_days(floor_div(ms, WMS_MS_PER_DAY), &y, &m, &d);
+	return y;
+}
+
+/* "Thu 26 Nov" (UTC), with the year when it is not the year of the event. */
+static const char *day(const struct ev *e, int64_t ms, char buf[32])
+{
+	static const char *const wd[7] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
+	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t days = floor_div(ms, WMS_MS_PER_DAY);
+	int y;
+	unsigned m, d;
+	wms_civil_from_days(days, &y, &m, &d);
+	const char *w = wd[(days % 7 + 7) % 7]; /* 1970-01-01 was a Thursday */
+	if (e->have_at && year_of(e->at) != y)
+		snprintf(buf, 32, "%s %u %s %d", w, d, mon[m - 1], y);
+	else
+		snprintf(buf, 32, "%s %u %s", w, d, mon[m - 1]);
+	return buf;
+}
+
+/* "14:32 UTC". */
+static const char *clock_time(int64_t ms, char buf[16])
+{
+	int64_t s = floor_div(ms, 1000) - floor_div(ms, WMS_MS_PER_DAY) * 86400;
+	snprintf(buf, 16, "%02d:%02d UTC", (int)(s / 3600), (int)(s / 60 % 60));
+	return buf;
+}
+
+/* "about 3 hours": rounded to what a customer cares about. */
+static const char *lateness(long long minutes, char buf[48])
+{
+	if (minutes < 90) {
+		snprintf(buf, 48, "%lld minute%s", minutes, minutes == 1 ? "" : "s");
+	} else if (minutes < 36 * 60) {
+		long long h = (minutes + 30) / 60;
+		snprintf(buf, 48, "about %lld hours", h);
+	} else {
+		long long d = (minutes + 720) / 1440;
+		snprintf(buf, 48, "about %lld days", d);
+	}
+	return buf;
+}
+
+/* ---- building a message ---- */
+
+/* A text being written into a message's fixed buffer; it truncates rather than fails. */
+struct text {
+	char *buf;
+	size_t len;
+	bool full;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct text *t, const char *fmt, ...)
+{
+	if (t->full)
+		return;
+	size_t room = WMS_NOTIFY_TEXT_MAX - t->len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->len, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < room) {
+		t->len += (size_t)n;
+		return;
+	}
+	/* Too long: end in "..." on a whole UTF-8 character, so the line stays valid text. */
+	size_t cut = WMS_NOTIFY_TEXT_MAX - 4;
+	while (cut > 0 && ((unsigned char)t->buf[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(t->buf + cut, "...", 4);
+	t->len = cut + 3;
+	t->full = true;
+}
+
+/* Starts a message of KIND on CHANNEL about E's order. */
+static struct text begin(struct wms_notify_out *out, const struct ev *e, const char *channel,
+                         const char *kind)
+{
+	struct wms_notify_msg *m = &out->msg[out->n++];
+	m->seq = e->seq;
+	snprintf(m->type, sizeof(m->type), "%s", e->type);
+	snprintf(m->tenant, sizeof(m->tenant), "%s", e->tenant);
+	snprintf(m->order, sizeof(m->order), "%s", e->order);
+	m->channel = channel;
+	m->kind = kind;
+	m->text[0] = '\0';
+	return (struct text){ m->text, 0, false };
+}
+
+/* The length of the valid UTF-8 character at P (N bytes left), or 0 (RFC 3629 table 3). */
+static size_t utf8_char(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t len;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
+		hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing above U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Control characters (a newline in a carrier's note) would break the one-line output, and
+ * bytes that are not UTF-8 (a cut word) could not be sent as JSON: both become printable.
+ */
+static void end(struct text *t)
+{
+	unsigned char *p = (unsigned char *)t->buf;
+	for (size_t i = 0; i < t->len;) {
+		size_t n = utf8_char(p + i, t->len - i);
+		if (n == 0) {
+			p[i] = '?';
+			n = 1;
+		} else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7F)) {
+			p[i] = ' ';
+		}
+		i += n;
+	}
+}
+
+/* " with UPS (tracking 1Z...)" (PREP "with" or "by"), or what of it is known. */
+static void add_carrier(struct text *t, const json_t *o, const char *prep)
+{
+	const char *carrier = str(o, "carrier"), *tracking = str(o, "tracking");
+	if (carrier && tracking)
+		add(t, " %s %s (tracking %s)", prep, carrier, tracking);
+	else if (carrier)
+		add(t, " %s %s", prep, carrier);
+	else if (tracking)
+		add(t, " (tracking %s)", tracking);
+}
+
+/* " Expected delivery: Thu 26 Nov." when the event has an estimate. */
+static void add_estimate(struct text *t, const struct ev *e, const char *label)
+{
+	int64_t est;
+	char d[32];
+	if (timestamp(e->obj, "estimate", &est))
+		add(t, " %s: %s.", label, day(e, est, d));
+}
+
+/* ---- one handler per event type ---- */
+
+typedef void (*handler_fn)(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out);
+
+static void on_received(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	struct text t = begin(out, e, "email", "received");
+	long long u = units(json_object_get(e->obj, "lines"));
+	int64_t by;
+	char d[32];
+	add(&t, "Thank you for your order %s", e->order);
+	if (u > 0)
+		add(&t, " (%lld item%s)", u, u == 1 ? "" : "s");
+	add(&t, ". We have received it");
+	if (timestamp(e->obj, "promised_by", &by))
+		add(&t, " and will deliver it by %s", day(e, by, d));
+	if (str(e->obj, "service")) {
+		/* Service ids are words joined by '_' ("next_day"): say them as words. */
+		char svc[WMS_NOTIFY_ID_MAX];
+		snprintf(svc, sizeof(svc), "%s", str(e->obj, "service"));
+		for (char *p = svc; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		add(&t, " with %s shipping", svc);
+	}
+	add(&t, ". We will let you know as soon as it ships.");
+	end(&t);
+}
+
+static void on_backordered(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	struct text t = begin(out, e, "email", "backordered");
+	const json_t *shorts = json_object_get(e->obj, "short");
+	size_t i, named = 0, more = 0;
+	const json_t *line;
+	json_array_foreach(shorts, i, line)
+	{
+		long long q;
+		const char *sku = str(line, "sku");
+		if (sku == NULL)
+			continue;
+		if (named == SKUS_NAMED) {
+			more++;
+			continue;
+		}
+		add(&t, named == 0 ? "Part of your order %s is temporarily out of stock: " : ", ",
+		    e->order);
+		if (integer(line, "qty", &q) && q > 0)
+			add(&t, "%lld x %s", q, sku);
+		else
+			add(&t, "%s", sku);
+		named++;
+	}
+	if (named == 0)
+		add(&t, "Part of your order %s is temporarily out of stock", e->order);
+	if (more)
+		add(&t, " and %zu more item%s", more, more == 1 ? "" : "s");
+	add(&t,
+	    ". We will send %s as soon as %s back in stock and tell you the new delivery "
+	    "date.",
+	    named + more == 1 ? "it" : "them", named + more == 1 ? "it is" : "they are");
+	end(&t);
+}
+
+static void on_cancelled(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	/* A cancelled order will not be late any more: free its delay memory now. */
+	memo_del(n->delays, memo_key(e->tenant, e->order));
+	struct text t = begin(out, e, "email", "cancelled");
+	const char *reason = str(e->obj, "reason");
+	add(&t, "Your order %s has been cancelled", e->order);
+	if (reason)
+		add(&t, " (reason: %s)", reason);
+	add(&t, ". Anything you paid for it will be refunded to your original payment method.");
+	end(&t);
+}
+
+static void on_shipped(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	struct text t = begin(out, e, "email", "shipped");
+	const char *carrier = str(e->obj, "carrier"), *tracking = str(e->obj, "tracking");
+	long long cartons = 0;
+	add(&t, "Your order %s has shipped", e->order);
+	if (carrier)
+		add(&t, " with %s", carrier);
+	if (integer(e->obj, "cartons", &cartons) && cartons > 1)
+		add(&t, " in %lld parcels", cartons);
+	if (tracking)
+		add(&t, ", tracking %s", tracking);
+	add(&t, ".");
+	add_estimate(&t, e, "Expected delivery");
+	end(&t);
+}
+
+/* The key of a shipment: its id, or its tracking number when the id is missing. */
+static bool shipment_key(const struct ev *e, uint64_t *key)
+{
+	const char *id = str(e->obj, "shipment");
+	const char *tracking = str(e->obj, "tracking");
+	if (id == NULL && tracking == NULL)
+		return false;
+	*key = memo_key(e->tenant, id ? id : tracking);
+	return true;
+}
+
+static void on_in_transit(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	/* Carriers scan a parcel at every hub: only the first scan is news to the customer. */
+	uint64_t key;
+	if (shipment_key(e, &key)) {
+		if (memo_get(n->transit, key, NULL))
+			return;
+		memo_put(n->transit, key, 1);
+	}
+	struct text t = begin(out, e, "email", "in_transit");
+	const char *where = str(e->obj, "location");
+	add(&t, "Your parcel for order %s is on its way", e->order);
+	add_carrier(&t, e->obj, "with");
+	if (where)
+		add(&t, ", last scanned in %s", where);
+	add(&t, ".");
+	add_estimate(&t, e, "Expected delivery");
+	end(&t);
+}
+
+static void on_out_for_delivery(struct wms_notify *n, const struct ev *e,
+                                struct wms_notify_out *out)
+{
+	(void)n;
+	char d[32];
+	struct text t = begin(out, e, "email", "out_for_delivery");
+	add(&t, "Your parcel for order %s is out for delivery", e->order);
+	if (e->have_at)
+		add(&t, " today (%s)", day(e, e->at, d));
+	add_carrier(&t, e->obj, "with");
+	add(&t, ". Please make sure someone can receive it.");
+	end(&t);
+	/* The day itself is when a text message helps: short, with the tracking number. */
+	t = begin(out, e, "sms", "out_for_delivery");
+	const char *carrier = str(e->obj, "carrier"), *tracking = str(e->obj, "tracking");
+	add(&t, "Order %s is out for delivery today", e->order);
+	if (carrier)
+		add(&t, " with %s", carrier);
+	add(&t, ".");
+	if (tracking)
+		add(&t, " Tracking: %s", tracking);
+	end(&t);
+}
+
+static void on_delivered(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	char d[32], c[16];
+	struct text t = begin(out, e, "email", "delivered");
+	const char *where = str(e->obj, "location");
+	add(&t, "Your parcel for order %s was delivered", e->order);
+	if (e->have_at)
+		add(&t, " on %s at %s", day(e, e->at, d), clock_time(e->at, c));
+	add_carrier(&t, e->obj, "by");
+	add(&t, ".");
+	if (where)
+		add(&t, " Delivered to: %s.", where);
+	add(&t, " If you cannot find it, reply to this message and we will help.");
+	end(&t);
+}
+
+static void on_exception(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	const char *reason = str(e->obj, "reason"), *detail = str(e->obj, "detail");
+	const char *carrier = str(e->obj, "carrier"), *tracking = str(e->obj, "tracking");
+	const char *who = carrier ? carrier : "The delivery company";
+	bool address = reason && strcmp(reason, "address") == 0;
+	struct text t = begin(out, e, "email", "exception");
+	if (address) {
+		add(&t,
+		    "%s could not deliver your parcel for order %s because of a problem with "
+		    "the delivery address.",
+		    who, e->order);
+		if (detail)
+			add(&t, " Carrier's note: %s.", detail);
+		add(&t, " Please reply to this message with the correct address");
+		if (tracking)
+			add(&t, ", or contact %s with tracking number %s", who, tracking);
+		add(&t, ", so that we can deliver it.");
+	} else if (reason && strcmp(reason, "damaged") == 0) {
+		add(&t,
+		    "We are sorry: your parcel for order %s was damaged on its way to you. We "
+		    "will contact you shortly to arrange a replacement or a refund.",
+		    e->order);
+	} else if (reason && strcmp(reason, "delayed") == 0) {
+		add(&t, "%s reports that your parcel for order %s is delayed", who, e->order);
+		if (tracking)
+			add(&t, " (tracking %s)", tracking);
+		add(&t, ".");
+		int64_t est;
+		char d[32];
+		if (timestamp(e->obj, "estimate", &est))
+			add(&t, " New expected delivery: %s.", day(e, est, d));
+		else
+			add(&t, " We will tell you the new delivery date as soon as we know it.");
+	} else {
+		add(&t, "%s reported a problem with your parcel for order %s", who, e->order);
+		if (detail || reason)
+			add(&t, ": %s", detail ? detail : reason);
+		add(&t, ". We are looking into it and will update you.");
+	}
+	end(&t);
+	if (address) {
+		/* The customer has to act: worth a text message too. */
+		t = begin(out, e, "sms", "exception");
+		add(&t,
+		    "Action needed: %s could not deliver order %s because of an address "
+		    "problem. Please check your email.",
+		    carrier ? carrier : "the carrier", e->order);
+		end(&t);
+	}
+}
+
+static void on_returned_to_sender(struct wms_notify *n, const struct ev *e,
+                                  struct wms_notify_out *out)
+{
+	(void)n;
+	struct text t = begin(out, e, "email", "exception");
+	add(&t, "Your parcel for order %s could not be delivered and is on its way back to us",
+	    e->order);
+	add_carrier(&t, e->obj, "with");
+	add(&t, ". We will contact you to arrange a new delivery or a refund.");
+	end(&t);
+}
+
+/* Why an order is late, in the customer's words: "... running late because <clause>." */
+static const char *delay_reason(const char *reason)
+{
+	static const struct {
+		const char *code, *words;
+	} reasons[] = {
+		{ "late_wave", "preparing it in our warehouse is taking longer than planned" },
+		{ "short_pick", "an item needs extra time to be found in our warehouse" },
+		{ "pack_delay", "packing it is taking longer than planned" },
+		{ "carrier_delay", "the delivery company is running behind schedule" },
+		{ "carrier_exception", "the delivery company reported a problem with your parcel" },
+		{ "cutoff_missed", "it missed the delivery company's last collection of the day" },
+	};
+	for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(reasons[i].code, reason) == 0)
+			return reasons[i].words;
+	return "of an unexpected delay";
+}
+
+static void on_at_risk(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	int64_t est = NO_ESTIMATE, by, last;
+	bool have_est = timestamp(e->obj, "estimate", &est);
+	bool have_by = timestamp(e->obj, "promised_by", &by);
+	uint64_t key = memo_key(e->tenant, e->order);
+	/* One notice per order, and another only when the date moved later: a customer told
+	 * "Friday" twice learns nothing the second time. */
+	if (memo_get(n->delays, key, &last) && (!have_est || est <= last))
+		return;
+	memo_put(n->delays, key, have_est ? est : NO_ESTIMATE);
+
+	char d1[32], d2[32];
+	const char *why = delay_reason(str(e->obj, "reason"));
+	struct text t = begin(out, e, "email", "delay");
+	if (have_est && have_by && est <= by) {
+		add(&t,
+		    "Your order %s may be delayed because %s. We still expect to deliver it by "
+		    "%s, within our promise of %s, and will keep you updated.",
+		    e->order, why, day(e, est, d1), day(e, by, d2));
+	} else {
+		add(&t, "Your order %s is running late because %s.", e->order, why);
+		if (have_est && have_by)
+			add(&t, " New expected delivery: %s (we had promised %s).", day(e, est, d1),
+			    day(e, by, d2));
+		else if (have_est)
+			add(&t, " New expected delivery: %s.", day(e, est, d1));
+		else
+			add(&t, " We will tell you the new delivery date as soon as we know it.");
+		add(&t, " We are sorry for the wait and will keep you updated.");
+	}
+	end(&t);
+}
+
+static void on_late(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	const json_t *comp = json_object_get(e->obj, "compensation");
+	const char *kind = str(comp, "kind"), *extra = str(comp, "text");
+	long long late = 0, pct = 0;
+	int64_t by;
+	char d[32], l[48];
+	struct text t = begin(out, e, "email", "apology");
+	add(&t, "We are sorry: we promised to deliver your order %s", e->order);
+	if (timestamp(e->obj, "promised_by", &by))
+		add(&t, " by %s", day(e, by, d));
+	add(&t, " and we did not keep that promise");
+	if (integer(e->obj, "late_by_minutes", &late) && late > 0)
+		add(&t, " (it is %s late)", lateness(late, l));
+	add(&t, ".");
+	bool have_pct = integer(comp, "percent", &pct) && pct > 0 && pct <= 100;
+	if (kind && strcmp(kind, "voucher") == 0) {
+		if (have_pct)
+			add(&t, " As an apology, here is a %lld%% voucher for your next order",
+			    pct);
+		else
+			add(&t, " As an apology, here is a voucher for your next order");
+		add(&t, extra ? ": %s." : ".", extra);
+	} else if (kind && strcmp(kind, "free_shipping") == 0) {
+		add(&t, " As an apology, your next order ships free");
+		add(&t, extra ? " (%s)." : ".", extra);
+	} else if (kind && strcmp(kind, "replacement_express") == 0) {
+		add(&t,
+		    " As an apology, we are sending you a replacement by express delivery at no "
+		    "cost");
+		add(&t, extra ? " (%s)." : ".", extra);
+	} else if (kind && strcmp(kind, "none") != 0 && extra) {
+		add(&t, " As an apology: %s.", extra); /* a kind this build does not know */
+	}
+	end(&t);
+}
+
+static void on_return_received(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	struct text t = begin(out, e, "email", "return_received");
+	const char *rma = str(e->obj, "rma");
+	long long u = units(json_object_get(e->obj, "lines"));
+	add(&t, "We have received your return");
+	if (rma)
+		add(&t, " %s", rma);
+	add(&t, " for order %s", e->order);
+	if (u > 0)
+		add(&t, " (%lld item%s)", u, u == 1 ? "" : "s");
+	add(&t, ". We will check %s and confirm your refund.", u == 1 ? "it" : "the items");
+	end(&t);
+}
+
+static void on_return_graded(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	(void)n;
+	const json_t *lines = json_object_get(e->obj, "lines"), *line;
+	long long ok = 0, held = 0, q;
+	size_t i;
+	json_array_foreach(lines, i, line)
+	{
+		if (!integer(line, "qty", &q) || q <= 0 || q >= 1000000000LL)
+			continue;
+		const char *g = str(line, "grade");
+		if (g && strcmp(g, "quarantine") == 0)
+			held += q;
+		else
+			ok += q;
+	}
+	const char *rma = str(e->obj, "rma");
+	const json_t *r = json_object_get(e->obj, "refund");
+	const json_t *amount = json_is_object(r) ? json_object_get(r, "amount") : r;
+	const char *currency = json_is_object(r) ? str(r, "currency") : NULL;
+	struct text t = begin(out, e, "email", "refund");
+	add(&t, "We have checked your return");
+	if (rma)
+		add(&t, " %s", rma);
+	add(&t, " for order %s", e->order);
+	if (ok + held > 0 && held == 0)
+		add(&t, ": all %lld item%s accepted", ok, ok == 1 ? "" : "s");
+	else if (ok + held > 0)
+		add(&t, ": %lld item%s accepted, %lld set aside for a closer inspection", ok,
+		    ok == 1 ? "" : "s", held);
+	add(&t, ".");
+	/* The refund: a number, {"amount", "currency"}, or words the OMS chose. */
+	if (json_is_number(amount) && json_number_value(amount) > 0)
+		add(&t, " A refund of %.2f%s%s is on its way to your original payment method.",
+		    json_number_value(amount), currency ? " " : "", currency ? currency : "");
+	else if (json_is_string(amount) && str(e->obj, "refund"))
+		add(&t, " Refund: %s.", str(e->obj, "refund"));
+	else
+		add(&t, " We will confirm the amount of your refund separately.");
+	if (held > 0)
+		add(&t, " We will contact you about the item%s set aside.", held == 1 ? "" : "s");
+	end(&t);
+}
+
+static void on_order_done(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	/* Delivered: the shipment events told the customer; only the memory is freed. */
+	(void)out;
+	memo_del(n->delays, memo_key(e->tenant, e->order));
+}
+
+/* Every event type a customer hears about, and what the rest do. A type not listed here
+ * (pick.*, wave.*, pack.*, stock.*, order.allocated, ...) produces nothing. */
+static const struct {
+	const char *type;
+	handler_fn fn;
+} handlers[] = {
+	{ "order.received", on_received },
+	{ "order.backordered", on_backordered },
+	{ "order.cancelled", on_cancelled },
+	{ "order.at_risk", on_at_risk },
+	{ "order.late", on_late },
+	{ "order.delivered", on_order_done },
+	{ "shipment.shipped", on_shipped },
+	{ "shipment.in_transit", on_in_transit },
+	{ "shipment.out_for_delivery", on_out_for_delivery },
+	{ "shipment.delivered", on_delivered },
+	{ "shipment.exception", on_exception },
+	{ "shipment.returned_to_sender", on_returned_to_sender },
+	{ "return.received", on_return_received },
+	{ "return.graded", on_return_graded },
+};
+
+int wms_notify_event(struct wms_notify *n, const json_t *event, struct wms_notify_out *out)
+{
+	struct ev e = { .obj = event };
+	long long seq;
+	out->n = 0;
+	if (!json_is_object(event) || !integer(event, "seq", &seq) || seq < 0 ||
+	    (e.type = str(event, "type")) == NULL || strlen(e.type) >= WMS_NOTIFY_TYPE_MAX)
+		return WMS_EVALUE;
+	e.seq = (uint64_t)seq;
+	e.tenant = json_string_value(json_object_get(event, "tenant"));
+	e.order = json_string_value(json_object_get(event, "order"));
+	if ((e.tenant && !wms_id_valid(e.tenant, WMS_ID_MAX)) ||
+	    (e.order && !wms_id_valid(e.order, WMS_ID_MAX)))
+		return WMS_EVALUE;
+	if (e.tenant == NULL || e.order == NULL)
+		return 0; /* a message goes to the customer of an order */
+	e.have_at = timestamp(event, "at", &e.at);
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(handlers[i].type, e.type) == 0) {
+			handlers[i].fn(n, &e, out);
+			break;
+		}
+	}
+	return 0;
+}
+
+int wms_notify_format_line(const struct wms_notify_msg *m, char *buf, size_t size, size_t *len)
+{
+	int w = snprintf(buf, size, "%llu %s %s %s %s: %s\n", (unsigned long long)m->seq, m->tenant,
+	                 m->order, m->channel, m->kind, m->text);
+	if (w < 0 || (size_t)w >= size)
+		return WMS_ETOOLONG;
+	*len = (size_t)w;
+	return 0;
+}
+
+int wms_notify_msg_json(const struct wms_notify_msg *m, json_t **out)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)m->seq,
+	                      "type", m->type, "tenant", m->tenant, "order", m->order, "channel",
+	                      m->channel, "kind", m->kind, "text", m->text);
+	if (j == NULL)
+		return WMS_ENOMEM;
+	*out = j;
+	return 0;
+}

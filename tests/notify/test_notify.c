@@ -1,0 +1,700 @@
+/*
+ * test_notify.c - which events a customer hears about, and in which words (wms/notify.h).
+ *
+ * Each test gets a fresh notifier and feeds it events as JSON text, then checks the messages:
+ * their kind and channel, and the facts the text must carry (order, carrier, tracking, dates
+ * in people's words). Exact texts are asserted only where the wording is part of the contract
+ * (the shipped example of the issue).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wms/notify.h"
+
+#define assert_contains(hay, needle)                                                               \
+	do {                                                                                       \
+		if (strstr((hay), (needle)) == NULL)                                               \
+			fail_msg("expected \"%s\" in:\n%s", (needle), (hay));                      \
+	} while (0)
+
+#define assert_lacks(hay, needle)                                                                  \
+	do {                                                                                       \
+		if (strstr((hay), (needle)) != NULL)                                               \
+			fail_msg("did not expect \"%s\" in:\n%s", (needle), (hay));                \
+	} while (0)
+
+static int fresh(void **state)
+{
+	struct wms_notify *n;
+	if (wms_notify_new(NULL, &n) != 0)
+		return -1;
+	*state = n;
+	return 0;
+}
+
+static int release(void **state)
+{
+	wms_notify_free(*state);
+	return 0;
+}
+
+/* Feeds one event (JSON text) and returns what it produced; the event must be accepted. */
+static struct wms_notify_out feed(struct wms_notify *n, const char *text)
+{
+	struct wms_notify_out out;
+	json_error_t jerr;
+	json_t *ev = json_loads(text, 0, &jerr);
+	if (ev == NULL)
+		fail_msg("bad test event (%s): %s", jerr.text, text);
+	int rc = wms_notify_event(n, ev, &out);
+	json_decref(ev);
+	if (rc != 0)
+		fail_msg("event refused with %s: %s", wms_errname(rc), text);
+	return out;
+}
+
+/* Feeds an event that must produce exactly one message of KIND by email; returns it. */
+static struct wms_notify_msg one(struct wms_notify *n, const char *kind, const char *text)
+{
+	struct wms_notify_out out = feed(n, text);
+	if (out.n != 1)
+		fail_msg("expected 1 message, got %zu for %s", out.n, text);
+	assert_string_equal(out.msg[0].kind, kind);
+	assert_string_equal(out.msg[0].channel, "email");
+	assert_string_equal(out.msg[0].tenant, "acme");
+	return out.msg[0];
+}
+
+#define EV(seq, type, at, rest)                                                                    \
+	"{\"seq\":" #seq ",\"type\":\"" type "\",\"at\":\"" at "\",\"tenant\":\"acme\","           \
+	"\"order\":\"SO-1001\"" rest "}"
+
+/* ---- one kind each ---- */
+
+static void test_order_received_thanks_the_customer_with_items_and_promised_day(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "received",
+	        EV(5, "order.received", "2026-11-23T09:00:00Z",
+	           ",\"no\":7,\"service\":\"standard\",\"promised_by\":\"2026-11-26T23:59:59Z\","
+	           "\"lines\":[{\"sku\":\"A\",\"qty\":2},{\"sku\":\"B\",\"qty\":1}]"));
+	assert_int_equal(m.seq, 5);
+	assert_string_equal(m.order, "SO-1001");
+	assert_string_equal(m.type, "order.received");
+	assert_contains(m.text, "Thank you for your order SO-1001 (3 items)");
+	assert_contains(m.text, "by Thu 26 Nov");
+	assert_contains(m.text, "standard shipping");
+	m = one(*state, "received",
+	        EV(6, "order.received", "2026-11-23T09:00:00Z", ",\"service\":\"next_day\""));
+	assert_contains(m.text, "with next day shipping");
+	/* A service name cut to 64 bytes inside a character still makes a valid text. */
+	char ev[512], svc[160] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(svc, "\xc3\xa9"); /* 80 bytes of é */
+	snprintf(ev, sizeof(ev),
+	         EV(7, "order.received", "2026-11-23T09:00:00Z", ",\"service\":\"%s\""), svc);
+	m = one(*state, "received", ev);
+	json_t *j = NULL;
+	assert_int_equal(wms_notify_msg_json(&m, &j), 0);
+	json_decref(j);
+}
+
+static void test_backorder_names_the_short_skus_and_counts_the_rest(void **state)
+{
+	struct wms_notify_msg m = one(
+	    *state, "backordered",
+	    EV(7, "order.backordered", "2026-11-23T09:00:01Z",
+	       ",\"reason\":\"insufficient_stock\",\"short\":[{\"sku\":\"S1\",\"qty\":2},"
+	       "{\"sku\":\"S2\",\"qty\":1},{\"sku\":\"S3\",\"qty\":1},{\"sku\":\"S4\",\"qty\":1},"
+	       "{\"sku\":\"S5\",\"qty\":1},{\"sku\":\"S6\",\"qty\":4}]"));
+	assert_contains(m.text, "Part of your order SO-1001 is temporarily out of stock: 2 x S1, "
+	                        "1 x S2");
+	assert_contains(m.text, "S5 and 1 more item.");
+	assert_lacks(m.text, "S6");
+	assert_lacks(m.text, "insufficient_stock"); /* an engine code is not customer words */
+	assert_contains(m.text, "new delivery date");
+}
+
+static void test_shipped_names_carrier_tracking_and_the_expected_day(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(118, "shipment.shipped", "2026-11-24T15:04:05Z",
+	                    ",\"shipment\":\"SO-1001-1\",\"warehouse\":\"W1\",\"carrier\":\"UPS\","
+	                    "\"service\":\"standard\",\"tracking\":\"1Z999AA10123456784\","
+	                    "\"estimate\":\"2026-11-26T18:00:00Z\",\"cartons\":1"));
+	char line[WMS_NOTIFY_LINE_MAX];
+	size_t len;
+	assert_int_equal(out.n, 1);
+	assert_int_equal(wms_notify_format_line(&out.msg[0], line, sizeof(line), &len), 0);
+	assert_string_equal(line, "118 acme SO-1001 email shipped: Your order SO-1001 has shipped "
+	                          "with UPS, tracking 1Z999AA10123456784. Expected delivery: Thu "
+	                          "26 Nov.\n");
+	assert_int_equal(len, strlen(line));
+}
+
+static void test_shipped_in_several_cartons_says_how_many_parcels(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "shipped",
+	        EV(9, "shipment.shipped", "2026-11-24T15:04:05Z",
+	           ",\"carrier\":\"DHL\",\"tracking\":\"JD0001\",\"cartons\":3"));
+	assert_contains(m.text, "has shipped with DHL in 3 parcels, tracking JD0001.");
+}
+
+static void test_only_the_first_in_transit_scan_of_a_shipment_is_announced(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "in_transit",
+	        EV(10, "shipment.in_transit", "2026-11-24T22:00:00Z",
+	           ",\"shipment\":\"SO-1001-1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	           "\"location\":\"Memphis, TN\",\"estimate\":\"2026-11-26T18:00:00Z\""));
+	assert_contains(m.text, "on its way with UPS (tracking 1Z9), last scanned in Memphis, TN.");
+	assert_contains(m.text, "Expected delivery: Thu 26 Nov.");
+	struct wms_notify_out again =
+	    feed(*state, EV(11, "shipment.in_transit", "2026-11-25T02:00:00Z",
+	                    ",\"shipment\":\"SO-1001-1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	                    "\"location\":\"Louisville, KY\""));
+	assert_int_equal(again.n, 0);
+	/* The order's second shipment is news again. */
+	one(*state, "in_transit",
+	    EV(12, "shipment.in_transit", "2026-11-25T02:00:00Z",
+	       ",\"shipment\":\"SO-1001-2\",\"carrier\":\"UPS\",\"tracking\":\"1Z8\""));
+}
+
+static void test_in_transit_memory_is_bounded_and_forgets_the_oldest_shipment(void **state)
+{
+	(void)state;
+	struct wms_notify_opts o = WMS_NOTIFY_OPTS_INIT;
+	struct wms_notify *n;
+	o.transit_memory = 2;
+	assert_int_equal(wms_notify_new(&o, &n), 0);
+	static const char *const ev[] = {
+		EV(1, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"A\""),
+		EV(2, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"B\""),
+		EV(3, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"A\""),
+		EV(4, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"C\""),
+		EV(5, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"A\""),
+		EV(6, "shipment.in_transit", "2026-11-24T22:00:00Z", ",\"shipment\":\"B\""),
+	};
+	/* A, B new; A known (and now recent); C new and B forgotten (least recent); A known; B
+	 * new again: the memory held two shipments, never three. */
+	static const size_t want[] = { 1, 1, 0, 1, 0, 1 };
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct wms_notify_out out = feed(n, ev[i]);
+		if (out.n != want[i])
+			fail_msg("event %zu: %zu messages, expected %zu", i + 1, out.n, want[i]);
+	}
+	wms_notify_free(n);
+}
+
+static void test_out_for_delivery_goes_by_email_and_sms(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(20, "shipment.out_for_delivery", "2026-11-27T07:12:00Z",
+	                    ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\""));
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.msg[0].channel, "email");
+	assert_string_equal(out.msg[0].kind, "out_for_delivery");
+	assert_contains(out.msg[0].text, "out for delivery today (Fri 27 Nov) with UPS");
+	assert_string_equal(out.msg[1].channel, "sms");
+	assert_string_equal(out.msg[1].kind, "out_for_delivery");
+	assert_contains(out.msg[1].text, "Tracking: 1Z9");
+	assert_true(strlen(out.msg[1].text) <= 160); /* one SMS */
+}
+
+static void test_delivered_says_the_day_the_time_in_utc_and_the_place(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "delivered",
+	        EV(21, "shipment.delivered", "2026-11-27T14:32:10Z",
+	           ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	           "\"location\":\"Front door\""));
+	assert_contains(m.text, "delivered on Fri 27 Nov at 14:32 UTC by UPS (tracking 1Z9)");
+	assert_contains(m.text, "Delivered to: Front door.");
+}
+
+static void test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day(void **state)
+{
+	static const char *const codes[] = { "late_wave",     "short_pick",        "pack_delay",
+		                             "carrier_delay", "carrier_exception", "cutoff_missed",
+		                             "gremlins" };
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.at_risk\",\"at\":\"2026-11-25T03:00:00Z\","
+		         "\"tenant\":\"acme\",\"order\":\"R-%zu\",\"reason\":\"%s\",\"estimate\":"
+		         "\"2026-11-27T18:00:00Z\",\"promised_by\":\"2026-11-26T23:59:59Z\"}",
+		         30 + i, i, codes[i]);
+		struct wms_notify_out out = feed(*state, ev);
+		assert_int_equal(out.n, 1);
+		assert_string_equal(out.msg[0].kind, "delay");
+		assert_contains(out.msg[0].text, "is running late because ");
+		assert_contains(out.msg[0].text,
+		                "New expected delivery: Fri 27 Nov (we had promised Thu 26 Nov).");
+		assert_lacks(out.msg[0].text, codes[i]); /* never the engine's code */
+	}
+}
+
+static void test_delay_is_not_repeated_unless_the_estimate_moves_later(void **state)
+{
+	const char *first = EV(40, "order.at_risk", "2026-11-25T03:00:00Z",
+	                       ",\"reason\":\"late_wave\",\"estimate\":\"2026-11-27T18:00:00Z\","
+	                       "\"promised_by\":\"2026-11-26T23:59:59Z\"");
+	const char *same = EV(41, "order.at_risk", "2026-11-25T04:00:00Z",
+	                      ",\"reason\":\"pack_delay\",\"estimate\":\"2026-11-27T18:00:00Z\","
+	                      "\"promised_by\":\"2026-11-26T23:59:59Z\"");
+	const char *earlier = EV(42, "order.at_risk", "2026-11-25T05:00:00Z",
+	                         ",\"reason\":\"late_wave\",\"estimate\":\"2026-11-27T09:00:00Z\"");
+	const char *no_date =
+	    EV(43, "order.at_risk", "2026-11-25T05:00:00Z", ",\"reason\":\"late_wave\"");
+	const char *later =
+	    EV(44, "order.at_risk", "2026-11-25T06:00:00Z",
+	       ",\"reason\":\"carrier_delay\",\"estimate\":\"2026-11-28T18:00:00Z\","
+	       "\"promised_by\":\"2026-11-26T23:59:59Z\"");
+	one(*state, "delay", first);
+	assert_int_equal(feed(*state, same).n, 0);
+	assert_int_equal(feed(*state, earlier).n, 0);
+	assert_int_equal(feed(*state, no_date).n, 0);
+	struct wms_notify_msg m = one(*state, "delay", later);
+	assert_contains(m.text, "New expected delivery: Sat 28 Nov");
+	assert_int_equal(feed(*state, later).n, 0);
+}
+
+static void test_a_first_delay_without_a_date_promises_one_and_a_dated_one_follows(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "delay",
+	        EV(45, "order.at_risk", "2026-11-25T05:00:00Z", ",\"reason\":\"short_pick\""));
+	assert_contains(m.text, "We will tell you the new delivery date as soon as we know it.");
+	one(*state, "delay",
+	    EV(46, "order.at_risk", "2026-11-25T06:00:00Z",
+	       ",\"reason\":\"short_pick\",\"estimate\":\"2026-11-28T18:00:00Z\""));
+}
+
+static void test_delay_memory_is_bounded_and_forgets_the_oldest_order(void **state)
+{
+	(void)state;
+	struct wms_notify_opts o = WMS_NOTIFY_OPTS_INIT;
+	struct wms_notify *n;
+	o.delay_memory = 2;
+	assert_int_equal(wms_notify_new(&o, &n), 0);
+	static const char *const orders[] = { "A", "B", "A", "C", "B", "A" };
+	/* A, B noticed; A remembered; C noticed and B forgotten; B noticed again (A forgotten);
+	 * A noticed again. */
+	static const size_t want[] = { 1, 1, 0, 1, 1, 1 };
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.at_risk\",\"at\":\"2026-11-25T03:00:00Z\","
+		         "\"tenant\":\"acme\",\"order\":\"%s\",\"reason\":\"late_wave\","
+		         "\"estimate\":\"2026-11-27T18:00:00Z\"}",
+		         i + 1, orders[i]);
+		struct wms_notify_out out = feed(n, ev);
+		if (out.n != want[i])
+			fail_msg("event %zu (order %s): %zu messages, expected %zu", i + 1,
+			         orders[i], out.n, want[i]);
+	}
+	wms_notify_free(n);
+}
+
+static void test_the_same_order_id_of_two_tenants_is_two_orders(void **state)
+{
+	const char *acme = EV(47, "order.at_risk", "2026-11-25T03:00:00Z",
+	                      ",\"reason\":\"late_wave\",\"estimate\":\"2026-11-27T18:00:00Z\"");
+	const char *globex =
+	    "{\"seq\":48,\"type\":\"order.at_risk\",\"at\":\"2026-11-25T03:00:00Z\",\"tenant\":"
+	    "\"globex\",\"order\":\"SO-1001\",\"reason\":\"late_wave\",\"estimate\":"
+	    "\"2026-11-27T18:00:00Z\"}";
+	assert_int_equal(feed(*state, acme).n, 1);
+	assert_int_equal(feed(*state, globex).n, 1);
+}
+
+static void test_a_risk_still_within_the_promise_says_so(void **state)
+{
+	struct wms_notify_msg m = one(*state, "delay",
+	                              EV(49, "order.at_risk", "2026-11-24T03:00:00Z",
+	                                 ",\"reason\":\"cutoff_missed\",\"estimate\":"
+	                                 "\"2026-11-26T12:00:00Z\",\"promised_by\":"
+	                                 "\"2026-11-26T23:59:59Z\""));
+	assert_contains(m.text, "may be delayed because it missed");
+	assert_contains(m.text, "still expect to deliver it by Thu 26 Nov");
+}
+
+static void test_cancelling_an_order_clears_its_delay_memory(void **state)
+{
+	const char *risk = EV(50, "order.at_risk", "2026-11-25T03:00:00Z",
+	                      ",\"reason\":\"late_wave\",\"estimate\":\"2026-11-27T18:00:00Z\"");
+	one(*state, "delay", risk);
+	one(*state, "cancelled", EV(51, "order.cancelled", "2026-11-25T04:00:00Z", ""));
+	one(*state, "delay", risk); /* forgotten, so a (re-submitted) order is told again */
+}
+
+static void test_late_order_apologises_with_each_kind_of_compensation(void **state)
+{
+	static const struct {
+		const char *comp, *want;
+	} cases[] = {
+		{ "{\"kind\":\"voucher\",\"percent\":15,\"text\":\"SORRY15\"}",
+		  "As an apology, here is a 15% voucher for your next order: SORRY15." },
+		{ "{\"kind\":\"voucher\"}", "here is a voucher for your next order." },
+		{ "{\"kind\":\"free_shipping\"}", "As an apology, your next order ships free." },
+		{ "{\"kind\":\"replacement_express\"}", "a replacement by express delivery" },
+		{ "{\"kind\":\"none\"}", "did not keep that promise (it is about 15 hours late)." },
+		{ "{\"kind\":\"flowers\",\"text\":\"a bouquet is on its way\"}",
+		  "As an apology: a bouquet is on its way." },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.late\",\"at\":\"2026-11-27T00:00:00Z\","
+		         "\"tenant\":\"acme\",\"order\":\"SO-1001\",\"promised_by\":"
+		         "\"2026-11-26T23:59:59Z\",\"late_by_minutes\":870,\"compensation\":%s}",
+		         60 + i, cases[i].comp);
+		struct wms_notify_out out = feed(*state, ev);
+		assert_int_equal(out.n, 1);
+		assert_string_equal(out.msg[0].kind, "apology");
+		assert_contains(out.msg[0].text, "We are sorry: we promised to deliver your order "
+		                                 "SO-1001 by Thu 26 Nov");
+		assert_contains(out.msg[0].text, cases[i].want);
+		if (strcmp(cases[i].comp, "{\"kind\":\"none\"}") == 0)
+			assert_lacks(out.msg[0].text, "As an apology");
+	}
+}
+
+static void test_lateness_is_said_in_minutes_hours_or_days(void **state)
+{
+	static const struct {
+		int minutes;
+		const char *want;
+	} cases[] = { { 1, "(it is 1 minute late)" },
+		      { 45, "(it is 45 minutes late)" },
+		      { 180, "(it is about 3 hours late)" },
+		      { 3 * 1440 + 100, "(it is about 3 days late)" } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.late\",\"at\":\"2026-11-27T00:00:00Z\","
+		         "\"tenant\":\"acme\",\"order\":\"SO-1001\",\"late_by_minutes\":%d,"
+		         "\"compensation\":{\"kind\":\"none\"}}",
+		         70 + i, cases[i].minutes);
+		struct wms_notify_out out = feed(*state, ev);
+		assert_int_equal(out.n, 1);
+		assert_contains(out.msg[0].text, cases[i].want);
+	}
+}
+
+static void test_an_address_exception_asks_for_action_by_email_and_sms(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(80, "shipment.exception", "2026-11-27T11:00:00Z",
+	                    ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	                    "\"reason\":\"address\",\"detail\":\"Apartment number missing\""));
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.msg[0].kind, "exception");
+	assert_string_equal(out.msg[0].channel, "email");
+	assert_contains(out.msg[0].text, "UPS could not deliver your parcel for order SO-1001 "
+	                                 "because of a problem with the delivery address.");
+	assert_contains(out.msg[0].text, "Carrier's note: Apartment number missing.");
+	assert_contains(out.msg[0].text, "tracking number 1Z9");
+	assert_string_equal(out.msg[1].channel, "sms");
+	assert_contains(out.msg[1].text, "Action needed");
+}
+
+static void test_damaged_delayed_and_other_exceptions_are_in_customer_words(void **state)
+{
+	struct wms_notify_msg m = one(*state, "exception",
+	                              EV(81, "shipment.exception", "2026-11-27T11:00:00Z",
+	                                 ",\"carrier\":\"DHL\",\"reason\":\"damaged\""));
+	assert_contains(m.text, "was damaged on its way to you");
+	assert_contains(m.text, "replacement or a refund");
+	m = one(*state, "exception",
+	        EV(82, "shipment.exception", "2026-11-27T11:00:00Z",
+	           ",\"carrier\":\"DHL\",\"tracking\":\"JD1\",\"reason\":\"delayed\","
+	           "\"estimate\":\"2026-11-30T12:00:00Z\""));
+	assert_contains(m.text, "DHL reports that your parcel for order SO-1001 is delayed "
+	                        "(tracking JD1). New expected delivery: Mon 30 Nov.");
+	m = one(*state, "exception",
+	        EV(83, "shipment.exception", "2026-11-27T11:00:00Z",
+	           ",\"carrier\":\"DHL\",\"reason\":\"weather\",\"detail\":\"Snow storm at hub\""));
+	assert_contains(m.text, "DHL reported a problem with your parcel for order SO-1001: Snow "
+	                        "storm at hub.");
+}
+
+static void test_returned_to_sender_is_an_exception_notice(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "exception",
+	        EV(84, "shipment.returned_to_sender", "2026-11-30T11:00:00Z",
+	           ",\"shipment\":\"S1\",\"carrier\":\"DHL\",\"tracking\":\"JD1\""));
+	assert_contains(m.text, "on its way back to us with DHL (tracking JD1)");
+	assert_contains(m.text, "new delivery or a refund");
+}
+
+static void test_a_cancelled_order_gives_the_reason_and_the_refund(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "cancelled",
+	        EV(90, "order.cancelled", "2026-11-24T10:00:00Z",
+	           ",\"from\":\"allocated\",\"reason\":\"customer request\""));
+	assert_contains(m.text, "Your order SO-1001 has been cancelled (reason: customer "
+	                        "request).");
+	assert_contains(m.text, "refunded");
+	m = one(*state, "cancelled", EV(91, "order.cancelled", "2026-11-24T10:00:00Z", ""));
+	assert_contains(m.text, "Your order SO-1001 has been cancelled. Anything you paid");
+}
+
+static void test_a_received_return_is_confirmed_with_its_rma_and_items(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "return_received",
+	        EV(92, "return.received", "2026-12-03T10:00:00Z",
+	           ",\"rma\":\"RMA-77\",\"lines\":[{\"sku\":\"A\",\"qty\":2}]"));
+	assert_contains(m.text, "We have received your return RMA-77 for order SO-1001 (2 items).");
+}
+
+static void test_a_graded_return_announces_the_refund(void **state)
+{
+	struct wms_notify_msg m = one(
+	    *state, "refund",
+	    EV(93, "return.graded", "2026-12-04T10:00:00Z",
+	       ",\"rma\":\"RMA-77\",\"lines\":[{\"sku\":\"A\",\"qty\":1,\"grade\":\"restock\"},"
+	       "{\"sku\":\"B\",\"qty\":1,\"grade\":\"quarantine\"}],\"refund\":{\"amount\":24.5,"
+	       "\"currency\":\"EUR\"}"));
+	assert_contains(m.text, "1 item accepted, 1 set aside for a closer inspection.");
+	assert_contains(m.text, "A refund of 24.50 EUR is on its way");
+	assert_contains(m.text, "We will contact you about the item set aside.");
+	m = one(*state, "refund",
+	        EV(94, "return.graded", "2026-12-04T10:00:00Z",
+	           ",\"rma\":\"RMA-78\",\"lines\":[{\"sku\":\"A\",\"qty\":2,\"grade\":"
+	           "\"restock\"}],\"refund\":19.9"));
+	assert_contains(m.text, "all 2 items accepted. A refund of 19.90 is on its way");
+	m = one(*state, "refund",
+	        EV(95, "return.graded", "2026-12-04T10:00:00Z",
+	           ",\"rma\":\"RMA-79\",\"lines\":[{\"sku\":\"A\",\"qty\":1,\"grade\":"
+	           "\"restock\"}]"));
+	assert_contains(m.text, "We will confirm the amount of your refund separately.");
+}
+
+/* ---- what produces nothing, and what is refused ---- */
+
+static void test_warehouse_internal_events_produce_nothing(void **state)
+{
+	static const char *const types[] = { "pick.scan",       "pick.short",    "wave.planned",
+		                             "wave.released",   "pack.closed",   "pack.weighed",
+		                             "order.allocated", "order.split",   "order.waved",
+		                             "order.picked",    "order.packed",  "stock.received",
+		                             "order.delivered", "clock.changed", "order.shipped" };
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char ev[256];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"%s\",\"at\":\"2026-11-24T10:00:00Z\",\"tenant\":"
+		         "\"acme\",\"order\":\"SO-1001\",\"estimate\":\"2026-11-26T10:00:00Z\"}",
+		         100 + i, types[i]);
+		struct wms_notify_out out = feed(*state, ev);
+		if (out.n != 0)
+			fail_msg("%s produced %zu messages", types[i], out.n);
+	}
+}
+
+static void test_events_about_no_order_produce_nothing(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, "{\"seq\":1,\"type\":\"tenant.created\",\"at\":\"2026-11-24T10:00:00Z\","
+	                 "\"tenant\":\"acme\",\"settings\":{}}");
+	assert_int_equal(out.n, 0);
+	out = feed(*state, "{\"seq\":2,\"type\":\"shipment.shipped\",\"tenant\":\"acme\"}");
+	assert_int_equal(out.n, 0);
+}
+
+static void test_malformed_events_are_refused_with_bad_value(void **state)
+{
+	static const char *const bad[] = {
+		"[1,2]",
+		"{\"type\":\"order.received\",\"tenant\":\"acme\",\"order\":\"A\"}",
+		"{\"seq\":-1,\"type\":\"order.received\",\"tenant\":\"acme\",\"order\":\"A\"}",
+		"{\"seq\":1.5,\"type\":\"order.received\",\"tenant\":\"acme\",\"order\":\"A\"}",
+		"{\"seq\":1,\"tenant\":\"acme\",\"order\":\"A\"}",
+		"{\"seq\":1,\"type\":\"order.received\",\"tenant\":\"ac me\",\"order\":\"A\"}",
+		"{\"seq\":1,\"type\":\"order.received\",\"tenant\":\"acme\",\"order\":\"A\\nB\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct wms_notify_out out = { 99 };
+		json_t *ev = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(ev);
+		if (wms_notify_event(*state, ev, &out) != WMS_EVALUE)
+			fail_msg("not refused: %s", bad[i]);
+		assert_int_equal(out.n, 0);
+		json_decref(ev);
+	}
+}
+
+static void test_missing_optional_fields_leave_no_gaps_in_the_text(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "shipped", EV(120, "shipment.shipped", "2026-11-24T10:00:00Z", ""));
+	assert_string_equal(m.text, "Your order SO-1001 has shipped.");
+	m = one(*state, "received", EV(121, "order.received", "2026-11-24T10:00:00Z", ""));
+	assert_string_equal(m.text, "Thank you for your order SO-1001. We have received it. We "
+	                            "will let you know as soon as it ships.");
+	m = one(*state, "delivered",
+	        "{\"seq\":122,\"type\":\"shipment.delivered\",\"tenant\":\"acme\",\"order\":"
+	        "\"SO-1001\"}");
+	assert_string_equal(m.text, "Your parcel for order SO-1001 was delivered. If you cannot "
+	                            "find it, reply to this message and we will help.");
+	struct wms_notify_out out =
+	    feed(*state,
+	         EV(123, "shipment.exception", "2026-11-24T10:00:00Z", ",\"reason\":\"address\""));
+	assert_int_equal(out.n, 2);
+	m = out.msg[0];
+	assert_contains(m.text, "The delivery company could not deliver");
+	assert_contains(out.msg[1].text, "Action needed: the carrier could not deliver");
+}
+
+static void test_unknown_fields_and_wrong_types_are_ignored(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "shipped",
+	        EV(124, "shipment.shipped", "2026-11-24T10:00:00Z",
+	           ",\"carrier\":\"UPS\",\"cartons\":\"two\",\"tracking\":7,\"estimate\":\"soon\","
+	           "\"future_field\":{\"x\":[1,2,3]}"));
+	assert_string_equal(m.text, "Your order SO-1001 has shipped with UPS.");
+}
+
+static void test_control_characters_in_carrier_notes_become_spaces(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "exception",
+	        EV(125, "shipment.exception", "2026-11-24T10:00:00Z",
+	           ",\"carrier\":\"UPS\",\"reason\":\"other\",\"detail\":\"line one\\nline "
+	           "two\\r\\u0007\""));
+	assert_contains(m.text, "line one line two");
+	for (const char *p = m.text; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7F);
+}
+
+static void test_a_day_in_another_year_shows_the_year(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "shipped",
+	        EV(126, "shipment.shipped", "2026-12-30T10:00:00Z",
+	           ",\"carrier\":\"UPS\",\"estimate\":\"2027-01-04T12:00:00Z\""));
+	assert_contains(m.text, "Expected delivery: Mon 4 Jan 2027.");
+}
+
+static void test_an_overlong_text_is_cut_with_an_ellipsis_on_a_whole_character(void **state)
+{
+	/* 1,500 two-byte characters: the text cannot hold them. */
+	size_t n = 1500;
+	char *detail = malloc(n * 2 + 1), *ev = malloc(n * 2 + 512);
+	for (size_t i = 0; i < n; i++)
+		memcpy(detail + 2 * i, "\xc3\xa9", 2); /* é */
+	detail[n * 2] = '\0';
+	snprintf(ev, n * 2 + 512,
+	         EV(127, "shipment.exception", "2026-11-24T10:00:00Z",
+	            ",\"carrier\":\"UPS\",\"reason\":\"other\",\"detail\":\"%s\""),
+	         detail);
+	struct wms_notify_msg m = one(*state, "exception", ev);
+	size_t len = strlen(m.text);
+	assert_true(len < WMS_NOTIFY_TEXT_MAX);
+	assert_string_equal(m.text + len - 3, "...");
+	/* Valid UTF-8 up to the dots: the JSON encoder accepts it. */
+	json_t *j = NULL;
+	assert_int_equal(wms_notify_msg_json(&m, &j), 0);
+	json_decref(j);
+	free(detail);
+	free(ev);
+}
+
+/* ---- output ---- */
+
+static void test_a_text_line_is_seq_tenant_order_channel_kind_text(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(130, "shipment.out_for_delivery", "2026-11-27T07:12:00Z",
+	                    ",\"carrier\":\"UPS\""));
+	char line[WMS_NOTIFY_LINE_MAX];
+	size_t len;
+	assert_int_equal(wms_notify_format_line(&out.msg[1], line, sizeof(line), &len), 0);
+	assert_string_equal(line, "130 acme SO-1001 sms out_for_delivery: Order SO-1001 is out for "
+	                          "delivery today with UPS.\n");
+	char small[16];
+	assert_int_equal(wms_notify_format_line(&out.msg[1], small, sizeof(small), &len),
+	                 WMS_ETOOLONG);
+}
+
+static void test_a_json_message_carries_every_field(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "shipped",
+	        EV(131, "shipment.shipped", "2026-11-24T10:00:00Z", ",\"carrier\":\"UPS\""));
+	json_t *j = NULL;
+	assert_int_equal(wms_notify_msg_json(&m, &j), 0);
+	char *s = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(s, "{\"seq\":131,\"type\":\"shipment.shipped\",\"tenant\":\"acme\","
+	                       "\"order\":\"SO-1001\",\"channel\":\"email\",\"kind\":\"shipped\","
+	                       "\"text\":\"Your order SO-1001 has shipped with UPS.\"}");
+	free(s);
+	json_decref(j);
+}
+
+static void test_a_memory_over_its_bound_is_refused(void **state)
+{
+	(void)state;
+	struct wms_notify_opts o = WMS_NOTIFY_OPTS_INIT;
+	struct wms_notify *n = NULL;
+	o.delay_memory = (size_t)1 << 30;
+	assert_int_equal(wms_notify_new(&o, &n), WMS_ERANGE);
+	assert_null(n);
+	wms_notify_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, fresh, release)
+		T(test_order_received_thanks_the_customer_with_items_and_promised_day),
+		T(test_backorder_names_the_short_skus_and_counts_the_rest),
+		T(test_shipped_names_carrier_tracking_and_the_expected_day),
+		T(test_shipped_in_several_cartons_says_how_many_parcels),
+		T(test_only_the_first_in_transit_scan_of_a_shipment_is_announced),
+		T(test_in_transit_memory_is_bounded_and_forgets_the_oldest_shipment),
+		T(test_out_for_delivery_goes_by_email_and_sms),
+		T(test_delivered_says_the_day_the_time_in_utc_and_the_place),
+		T(test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day),
+		T(test_delay_is_not_repeated_unless_the_estimate_moves_later),
+		T(test_a_first_delay_without_a_date_promises_one_and_a_dated_one_follows),
+		T(test_delay_memory_is_bounded_and_forgets_the_oldest_order),
+		T(test_the_same_order_id_of_two_tenants_is_two_orders),
+		T(test_a_risk_still_within_the_promise_says_so),
+		T(test_cancelling_an_order_clears_its_delay_memory),
+		T(test_late_order_apologises_with_each_kind_of_compensation),
+		T(test_lateness_is_said_in_minutes_hours_or_days),
+		T(test_an_address_exception_asks_for_action_by_email_and_sms),
+		T(test_damaged_delayed_and_other_exceptions_are_in_customer_words),
+		T(test_returned_to_sender_is_an_exception_notice),
+		T(test_a_cancelled_order_gives_the_reason_and_the_refund),
+		T(test_a_received_return_is_confirmed_with_its_rma_and_items),
+		T(test_a_graded_return_announces_the_refund),
+		T(test_warehouse_internal_events_produce_nothing),
+		T(test_events_about_no_order_produce_nothing),
+		T(test_malformed_events_are_refused_with_bad_value),
+		T(test_missing_optional_fields_leave_no_gaps_in_the_text),
+		T(test_unknown_fields_and_wrong_types_are_ignored),
+		T(test_control_characters_in_carrier_notes_become_spaces),
+		T(test_a_day_in_another_year_shows_the_year),
+		T(test_an_overlong_text_is_cut_with_an_ellipsis_on_a_whole_character),
+		T(test_a_text_line_is_seq_tenant_order_channel_kind_text),
+		T(test_a_json_message_carries_every_field),
+		T(test_a_memory_over_its_bound_is_refused),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
