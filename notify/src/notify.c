@@ -509,6 +509,7 @@ static const char *delay_reason(const char *reason)
 	} reasons[] = {
 		{ "late_wave", "preparing it in our warehouse is taking longer than planned" },
 		{ "short_pick", "an item needs extra time to be found in our warehouse" },
+		{ "pick_delay", "picking it in our warehouse is taking longer than planned" },
 		{ "pack_delay", "packing it is taking longer than planned" },
 		{ "carrier_delay", "the delivery company is running behind schedule" },
 		{ "carrier_exception", "the delivery company reported a problem with your parcel" },

@@ -20,6 +20,7 @@
 
 #include "tengine.h"
 #include "tflow.h"
+#include "wms/notify.h"
 #include "wms/time.h"
 
 #define N_ORDERS  40
@@ -212,6 +213,48 @@ static void test_a_simulated_day_warns_before_promises_fail_and_reports_otif(voi
 		json_decref(o);
 	}
 	assert_int_equal(otif, N_ORDERS - (N_ORDERS - N_WAVED) - N_DELAYED);
+
+	/* What the reference notification service tells the customers, from the stream. */
+	struct wms_notify *nt;
+	assert_int_equal(wms_notify_new(NULL, &nt), 0);
+	int delay_before[N_ORDERS] = { 0 }, apology[N_ORDERS] = { 0 }, shipped[N_ORDERS] = { 0 };
+	for (long long after = 0;;) {
+		json_t *page = tcall_ok(&t, "{\"op\":\"events.read\",\"after\":%lld}", after);
+		json_t *evs = tget(page, "events");
+		for (size_t k = 0; k < json_array_size(evs); k++) {
+			struct wms_notify_out out;
+			json_t *e = json_array_get(evs, k);
+			assert_int_equal(wms_notify_event(nt, e, &out), 0);
+			for (size_t m = 0; m < out.n; m++) {
+				int i = atoi(out.msg[m].order + 2);
+				int64_t when;
+				wms_time_parse(tget_str(e, "at"), &when);
+				if (strcmp(out.msg[m].kind, "delay") == 0 && when < promise)
+					delay_before[i]++;
+				if (strcmp(out.msg[m].kind, "apology") == 0)
+					apology[i]++;
+				if (strcmp(out.msg[m].kind, "shipped") == 0)
+					shipped[i]++;
+			}
+		}
+		long long next = tget_int(page, "next_after");
+		bool done = json_array_size(evs) == 0 || next == tget_int(page, "last_seq");
+		after = next;
+		json_decref(page);
+		if (done)
+			break;
+	}
+	wms_notify_free(nt);
+	for (int i = 0; i < N_ORDERS; i++) {
+		bool late = b.delivered[i] > promise;
+		assert_int_equal(shipped[i], 1);
+		if (late && (delay_before[i] == 0 || apology[i] != 1))
+			fail_msg(
+			    "D-%02d was late: %d delay notices before the promise, %d apologies", i,
+			    delay_before[i], apology[i]);
+		if (!late && (delay_before[i] || apology[i]))
+			fail_msg("D-%02d was on time but its customer heard of a delay", i);
+	}
 	json_t *r = tcall_ok(&t, "{\"op\":\"report.otif\",\"from\":\"2026-11-26T00:00:00Z\","
 	                         "\"to\":\"2026-11-28T00:00:00Z\",\"by\":\"tenant\"}");
 	assert_int_equal(tget_int(r, "total.orders"), N_ORDERS);
