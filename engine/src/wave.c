@@ -94,6 +94,20 @@ static double r2(double x)
 	return round(x * 100.0) / 100.0;
 }
 
+static int batch_load(struct store_txn *txn, uint64_t w, uint32_t b, json_t **out)
+{
+	struct key k = KEY_INIT;
+	wave_batch_key(&k, w, b);
+	return store_get_json(txn, STORE_BATCHES, k.b, k.n, out);
+}
+
+static int batch_save(struct cmd_ctx *c, const json_t *bd)
+{
+	struct key k = KEY_INIT;
+	wave_batch_key(&k, (uint64_t)req_int(bd, "no", 0), (uint32_t)req_int(bd, "batch", 0));
+	return store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
+}
+
 /* ---- planning ---- */
 
 /* One pick of a shipment: what the stop will say. */
@@ -381,19 +395,37 @@ static int build_wave(struct cmd_ctx *c, const json_t *wh, const struct layout *
 	return doc ? 0 : WMS_ENOMEM;
 }
 
-/* The summary of a wave that wave.plan replies with (batches without their stops). */
+/* What one reply may list of a wave's batches or at-risk orders; wave.get pages the rest. */
+#define WAVE_REPLY_LIST_MAX 1000
+
+/* Keeps the first WAVE_REPLY_LIST_MAX of DOC's array NAME, saying how many there were. */
+static void cap_list(json_t *doc, const char *name)
+{
+	json_t *a = json_object_get(doc, name);
+	size_t n = json_array_size(a);
+	char count[48];
+	snprintf(count, sizeof(count), "%s_count", name);
+	json_object_set_new(doc, count, json_integer((json_int_t)n));
+	if (n > WAVE_REPLY_LIST_MAX) {
+		json_t *head = json_array();
+		for (size_t i = 0; i < WAVE_REPLY_LIST_MAX; i++)
+			json_array_append(head, json_array_get(a, i));
+		json_object_set_new(doc, name, head);
+	}
+}
+
+/* The summary of a wave that wave.plan replies with: batches without their stops, lists
+ * capped so that a plan of 100,000 orders still fits a reply. */
 static json_t *wave_summary(const json_t *doc)
 {
 	json_t *s = json_deep_copy(doc);
 	json_object_del(s, "shipments");
 	size_t i;
 	json_t *b;
-	json_array_foreach(json_object_get(s, "batches"), i, b)
-	{
-		json_object_set_new(
-		    b, "stops",
-		    json_integer((json_int_t)json_array_size(json_object_get(b, "stops"))));
-	}
+	json_array_foreach(json_object_get(s, "batches"), i, b) json_object_set_new(
+	    b, "stops", json_integer((json_int_t)json_array_size(json_object_get(b, "stops"))));
+	cap_list(s, "batches");
+	cap_list(s, "at_risk");
 	return s;
 }
 
@@ -421,6 +453,43 @@ static int hold_shipments(struct cmd_ctx *c, const json_t *doc, const char *wave
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * Stores a planned wave: the header under its number, each batch (orders, stops, and later
+ * its picking progress) under (wave, batch), so that neither a huge wave nor one cart's
+ * progress costs a rewrite of the whole plan.
+ */
+static int store_wave(struct cmd_ctx *c, uint64_t no, const json_t *doc)
+{
+	size_t i;
+	json_t *b;
+	int rc = 0;
+	json_array_foreach(json_object_get(doc, "batches"), i, b)
+	{
+		struct key bk = KEY_INIT;
+		json_t *bd = json_deep_copy(b);
+		json_object_set(bd, "wave", json_object_get(doc, "id"));
+		json_object_set(bd, "warehouse", json_object_get(doc, "warehouse"));
+		json_object_set_new(bd, "no", json_integer((json_int_t)no));
+		json_object_set_new(bd, "batch", json_integer((json_int_t)i + 1));
+		json_object_set_new(bd, "state", json_string("planned"));
+		wave_batch_key(&bk, no, (uint32_t)i + 1);
+		rc = store_put_json(c->txn, STORE_BATCHES, bk.b, bk.n, bd, STORE_APPEND);
+		json_decref(bd);
+		if (rc)
+			return rc;
+	}
+	json_t *head = json_deep_copy(doc);
+	json_object_del(head, "shipments");
+	json_object_set_new(
+	    head, "batches",
+	    json_integer((json_int_t)json_array_size(json_object_get(doc, "batches"))));
+	struct key k = KEY_INIT;
+	wave_key(&k, no);
+	rc = store_put_json(c->txn, STORE_WAVES, k.b, k.n, head, STORE_APPEND);
+	json_decref(head);
+	return rc;
 }
 
 int wave_plan(struct cmd_ctx *c, json_t **reply)
@@ -483,14 +552,12 @@ int wave_plan(struct cmd_ctx *c, json_t **reply)
 		batch_plan_free(plan);
 		if (rc)
 			break;
-		struct key k = KEY_INIT;
-		wave_key(&k, no);
 		for (size_t i = at; i < end && rc == 0; i++)
 			rc = store_del(c->txn, STORE_WAVE_QUEUE, cs[i].qkey.b, cs[i].qkey.n);
 		if (rc == 0)
 			rc = hold_shipments(c, doc, req_str(doc, "id"));
 		if (rc == 0)
-			rc = store_put_json(c->txn, STORE_WAVES, k.b, k.n, doc, STORE_APPEND);
+			rc = store_wave(c, no, doc);
 		if (rc == 0)
 			rc = ev_emit(
 			    c, "wave.planned", 0,
@@ -553,14 +620,66 @@ static int wave_save(struct cmd_ctx *c, uint64_t no, const json_t *doc)
 	return store_put_json(c->txn, STORE_WAVES, k.b, k.n, doc, 0);
 }
 
+/*
+ * Loads up to LIMIT batch documents of wave NO after batch AFTER, in batch order, into *OUT
+ * (new array); *MORE says whether others follow.
+ */
+static int batches_load(struct store_txn *txn, uint64_t no, uint32_t after, size_t limit,
+                        json_t **out, bool *more)
+{
+	struct key pre = KEY_INIT, from = KEY_INIT;
+	key_u64(&pre, no);
+	wave_batch_key(&from, no, after + 1);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	*more = false;
+	int rc = store_cursor_open(txn, STORE_BATCHES, &cur);
+	if (rc)
+		return rc;
+	json_t *list = json_array();
+	for (rc = store_cursor_seek(cur, from.b, from.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
+		if (json_array_size(list) == limit) {
+			*more = true;
+			break;
+		}
+		json_t *b = json_loadb(v.data, v.len, 0, NULL);
+		if (b == NULL) {
+			rc = WMS_EINTERNAL;
+			break;
+		}
+		json_array_append_new(list, b);
+	}
+	store_cursor_close(cur);
+	if (rc && rc != WMS_ENOTFOUND) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
 int wave_get(struct cmd_ctx *c, json_t **reply)
 {
 	uint64_t no;
-	json_t *doc;
+	json_t *doc, *list;
+	bool more;
 	int rc = wave_load(c, req_str(c->req, "wave"), &no, &doc);
 	if (rc)
 		return rc;
-	*reply = json_pack("{s:o}", "wave", doc);
+	uint32_t after = (uint32_t)req_int(c->req, "batches_after", 0);
+	size_t limit = (size_t)req_int(c->req, "batch_limit", 100);
+	if ((rc = batches_load(c->txn, no, after, limit, &list, &more))) {
+		json_decref(doc);
+		return rc;
+	}
+	/* The header says how many batches there are; this page lists some of them. */
+	json_object_set(doc, "batch_count", json_object_get(doc, "batches"));
+	json_object_set_new(doc, "batches", list);
+	size_t n = json_array_size(list);
+	json_t *next = more && n ? json_integer(req_int(json_array_get(list, n - 1), "batch", 0))
+	                         : json_null();
+	*reply = json_pack("{s:o, s:o}", "wave", doc, "next_batches_after", next);
 	return 0;
 }
 
@@ -625,124 +744,134 @@ int wave_release(struct cmd_ctx *c, json_t **reply)
 	const char *whid = req_str(doc, "warehouse");
 	int64_t cutoff = 0;
 	wms_time_parse(req_str(doc, "cutoff"), &cutoff);
-	size_t bi, ntasks = 0, skipped = 0;
+	size_t ntasks = 0, skipped = 0;
 	json_t *b;
 	json_t *skipped_orders = json_array();
 	char at[WMS_TIME_BUFSZ];
-	json_array_foreach(json_object_get(doc, "batches"), bi, b)
-	{
-		json_t *totes = json_object(); /* shipment id -> tote */
-		json_t *tlist = json_array();
-		size_t oi;
-		json_t *ref;
-		json_array_foreach(json_object_get(b, "orders"), oi, ref)
-		{
-			struct order o = ORDER_INIT;
-			size_t sidx;
-			if ((rc = order_load_no(c->txn, (uint64_t)req_int(ref, "order_no", 0), &o)))
-				break;
-			json_t *sh = order_shipment(&o, req_str(ref, "shipment"), &sidx);
-			/* Cancelled or re-allocated since planning: the order is no longer ours. */
-			if (sh == NULL || !req_str(sh, "wave") ||
-			    strcmp(req_str(sh, "wave"), req_str(doc, "id")) != 0) {
-				json_array_append_new(skipped_orders,
-				                      json_pack("{s:O, s:O}", "tenant",
-				                                json_object_get(ref, "tenant"),
-				                                "order",
-				                                json_object_get(ref, "order")));
-				order_release(&o);
-				skipped++;
-				continue;
-			}
-			char tote[16];
-			if ((rc = next_tote(c, tote))) {
-				order_release(&o);
-				break;
-			}
-			json_object_set_new(totes, req_str(ref, "shipment"), json_string(tote));
-			json_object_set_new(ref, "tote", json_string(tote));
-			json_array_append_new(
-			    tlist, json_pack("{s:s, s:O, s:O, s:O}", "tote", tote, "tenant",
-			                     json_object_get(ref, "tenant"), "order",
-			                     json_object_get(ref, "order"), "shipment",
-			                     json_object_get(ref, "shipment")));
-			struct key tk = KEY_INIT;
-			tote_key(&tk, tote);
-			json_t *td = json_pack("{s:s, s:O, s:O, s:O, s:O, s:s, s:s}", "tote", tote,
-			                       "tenant", json_object_get(ref, "tenant"), "order",
-			                       json_object_get(ref, "order"), "order_no",
-			                       json_object_get(ref, "order_no"), "shipment",
-			                       json_object_get(ref, "shipment"), "wave",
-			                       req_str(doc, "id"), "batch", req_str(b, "id"));
-			rc = store_put_json(c->txn, STORE_TOTES, tk.b, tk.n, td, 0);
-			json_decref(td);
-			json_object_set_new(sh, "tote", json_string(tote));
-			json_object_set_new(sh, "batch", json_string(req_str(b, "id")));
-			if (rc == 0)
-				rc = order_shipment_move(c, &o, sidx, ORDER_WAVED,
-				                         json_pack("{s:s, s:s, s:s, s:s}", "wave",
-				                                   req_str(doc, "id"), "batch",
-				                                   req_str(b, "id"), "tote", tote,
-				                                   "warehouse", whid));
-			order_release(&o);
-			if (rc)
-				break;
-		}
-		/* Tasks: the batch's stops in route order, for the orders still in it. */
-		uint32_t seq = 0;
-		size_t si;
-		json_t *st;
-		json_array_foreach(json_object_get(b, "stops"), si, st)
-		{
-			if (rc)
-				break;
-			const char *tote =
-			    json_string_value(json_object_get(totes, req_str(st, "shipment")));
-			if (tote == NULL)
-				continue;
-			char tid[64];
-			seq++;
-			snprintf(tid, sizeof(tid), "%s-T%u", req_str(b, "id"), seq);
-			json_t *task = json_deep_copy(st);
-			json_object_set_new(task, "id", json_string(tid));
-			json_object_set_new(task, "seq", json_integer(seq));
-			json_object_set_new(task, "wave", json_string(req_str(doc, "id")));
-			json_object_set_new(task, "batch", json_string(req_str(b, "id")));
-			json_object_set_new(task, "warehouse", json_string(whid));
-			json_object_set_new(task, "tote", json_string(tote));
-			json_object_set_new(task, "state", json_string("open"));
-			json_object_set_new(task, "picked", json_integer(0));
-			json_object_set_new(st, "task", json_string(tid));
-			struct key k = KEY_INIT;
-			wave_task_key(&k, no, (uint32_t)bi + 1, seq);
-			rc = store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
-			json_decref(task);
-		}
-		ntasks += seq;
-		json_object_set_new(b, "tasks", json_integer(seq));
-		if (rc == 0 && seq > 0) {
-			struct key k = KEY_INIT;
-			json_t *bd =
-			    json_pack("{s:O, s:O, s:s, s:s, s:I, s:I, s:i, s:o, s:O}", "id",
-			              json_object_get(b, "id"), "wave", json_object_get(doc, "id"),
-			              "warehouse", whid, "state", "queued", "no", (json_int_t)no,
-			              "batch", (json_int_t)bi + 1, "tasks", (int)seq, "totes",
-			              tlist, "length_m", json_object_get(b, "length_m"));
-			json_object_set_new(bd, "done", json_integer(0));
-			wave_batch_key(&k, no, (uint32_t)bi + 1);
-			rc = store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
-			json_decref(bd);
-			struct key q = KEY_INIT;
-			bqueue_key(&q, whid, cutoff, no, (uint32_t)bi + 1);
-			if (rc == 0)
-				rc = store_put(c->txn, STORE_BATCH_QUEUE, q.b, q.n, "", 0, 0);
-		} else {
-			json_decref(tlist);
-		}
-		json_decref(totes);
-		if (rc)
+	/* Batch by batch from the store, a page at a time: a wave may hold thousands. */
+	json_t *page = NULL;
+	bool more = true;
+	uint32_t after = 0;
+	while (rc == 0 && more) {
+		json_decref(page);
+		page = NULL;
+		if ((rc = batches_load(c->txn, no, after, 256, &page, &more)))
 			break;
+		size_t pi;
+		json_array_foreach(page, pi, b)
+		{
+			size_t bi = (size_t)req_int(b, "batch", 0) - 1;
+			after = (uint32_t)bi + 1;
+			json_t *totes = json_object(); /* shipment id -> tote */
+			json_t *tlist = json_array();
+			size_t oi;
+			json_t *ref;
+			json_array_foreach(json_object_get(b, "orders"), oi, ref)
+			{
+				struct order o = ORDER_INIT;
+				size_t sidx;
+				if ((rc = order_load_no(c->txn,
+				                        (uint64_t)req_int(ref, "order_no", 0), &o)))
+					break;
+				json_t *sh = order_shipment(&o, req_str(ref, "shipment"), &sidx);
+				/* Cancelled or re-allocated since planning: the order is no longer
+				 * ours. */
+				if (sh == NULL || !req_str(sh, "wave") ||
+				    strcmp(req_str(sh, "wave"), req_str(doc, "id")) != 0) {
+					json_array_append_new(
+					    skipped_orders,
+					    json_pack("{s:O, s:O}", "tenant",
+					              json_object_get(ref, "tenant"), "order",
+					              json_object_get(ref, "order")));
+					order_release(&o);
+					skipped++;
+					continue;
+				}
+				char tote[16];
+				if ((rc = next_tote(c, tote))) {
+					order_release(&o);
+					break;
+				}
+				json_object_set_new(totes, req_str(ref, "shipment"),
+				                    json_string(tote));
+				json_object_set_new(ref, "tote", json_string(tote));
+				json_array_append_new(
+				    tlist, json_pack("{s:s, s:O, s:O, s:O}", "tote", tote, "tenant",
+				                     json_object_get(ref, "tenant"), "order",
+				                     json_object_get(ref, "order"), "shipment",
+				                     json_object_get(ref, "shipment")));
+				struct key tk = KEY_INIT;
+				tote_key(&tk, tote);
+				json_t *td =
+				    json_pack("{s:s, s:O, s:O, s:O, s:O, s:s, s:s}", "tote", tote,
+				              "tenant", json_object_get(ref, "tenant"), "order",
+				              json_object_get(ref, "order"), "order_no",
+				              json_object_get(ref, "order_no"), "shipment",
+				              json_object_get(ref, "shipment"), "wave",
+				              req_str(doc, "id"), "batch", req_str(b, "id"));
+				rc = store_put_json(c->txn, STORE_TOTES, tk.b, tk.n, td, 0);
+				json_decref(td);
+				json_object_set_new(sh, "tote", json_string(tote));
+				json_object_set_new(sh, "batch", json_string(req_str(b, "id")));
+				if (rc == 0)
+					rc = order_shipment_move(
+					    c, &o, sidx, ORDER_WAVED,
+					    json_pack("{s:s, s:s, s:s, s:s}", "wave",
+					              req_str(doc, "id"), "batch", req_str(b, "id"),
+					              "tote", tote, "warehouse", whid));
+				order_release(&o);
+				if (rc)
+					break;
+			}
+			/* Tasks: the batch's stops in route order, for the orders still in it. */
+			uint32_t seq = 0;
+			size_t si;
+			json_t *st;
+			json_array_foreach(json_object_get(b, "stops"), si, st)
+			{
+				if (rc)
+					break;
+				const char *tote = json_string_value(
+				    json_object_get(totes, req_str(st, "shipment")));
+				if (tote == NULL)
+					continue;
+				char tid[64];
+				seq++;
+				snprintf(tid, sizeof(tid), "%s-T%u", req_str(b, "id"), seq);
+				json_t *task = json_deep_copy(st);
+				json_object_set_new(task, "id", json_string(tid));
+				json_object_set_new(task, "seq", json_integer(seq));
+				json_object_set_new(task, "wave", json_string(req_str(doc, "id")));
+				json_object_set_new(task, "batch", json_string(req_str(b, "id")));
+				json_object_set_new(task, "warehouse", json_string(whid));
+				json_object_set_new(task, "tote", json_string(tote));
+				json_object_set_new(task, "state", json_string("open"));
+				json_object_set_new(task, "picked", json_integer(0));
+				json_object_set_new(st, "task", json_string(tid));
+				struct key k = KEY_INIT;
+				wave_task_key(&k, no, (uint32_t)bi + 1, seq);
+				rc = store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
+				json_decref(task);
+			}
+			ntasks += seq;
+			json_object_set_new(b, "tasks", json_integer(seq));
+			/* The batch document now also carries the cart's progress. */
+			json_object_set_new(b, "state", json_string(seq > 0 ? "queued" : "empty"));
+			json_object_set_new(b, "totes", tlist);
+			json_object_set_new(b, "done", json_integer(0));
+			if (rc == 0)
+				rc = batch_save(c, b);
+			if (rc == 0 && seq > 0) {
+				struct key q = KEY_INIT;
+				bqueue_key(&q, whid, cutoff, no, (uint32_t)bi + 1);
+				rc = store_put(c->txn, STORE_BATCH_QUEUE, q.b, q.n, "", 0, 0);
+			}
+			json_decref(totes);
+			if (rc)
+				break;
+		}
 	}
+	json_decref(page);
 	if (rc == 0) {
 		json_object_set_new(doc, "state", json_string("released"));
 		json_object_set_new(doc, "released_at", json_string(wms_time_format(c->now, at)));
@@ -783,27 +912,43 @@ int wave_cancel(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	}
 	/* The shipments go back to the queue, where they were. */
-	size_t i, back = 0;
-	json_t *s;
-	json_array_foreach(json_object_get(doc, "shipments"), i, s)
-	{
-		struct order o = ORDER_INIT;
-		size_t sidx;
-		if ((rc = order_load_no(c->txn, (uint64_t)req_int(s, "order_no", 0), &o)))
+	size_t back = 0;
+	json_t *page = NULL, *b, *s;
+	bool more = true;
+	uint32_t after = 0;
+	while (rc == 0 && more) {
+		json_decref(page);
+		page = NULL;
+		if ((rc = batches_load(c->txn, no, after, 256, &page, &more)))
 			break;
-		json_t *sh = order_shipment(&o, req_str(s, "shipment"), &sidx);
-		if (sh && req_str(sh, "wave") &&
-		    strcmp(req_str(sh, "wave"), req_str(doc, "id")) == 0) {
-			json_object_del(sh, "wave");
-			rc = order_save(c, &o);
+		size_t pi, i;
+		json_array_foreach(page, pi, b)
+		{
+			after = (uint32_t)req_int(b, "batch", 0);
+			json_object_set_new(b, "state", json_string("cancelled"));
 			if (rc == 0)
-				rc = alloc_queue_put(c, &o, sh, (unsigned)sidx);
-			back++;
+				rc = batch_save(c, b);
+			json_array_foreach(json_object_get(b, "orders"), i, s)
+			{
+				struct order o = ORDER_INIT;
+				size_t sidx;
+				if (rc || (rc = order_load_no(
+				               c->txn, (uint64_t)req_int(s, "order_no", 0), &o)))
+					break;
+				json_t *sh = order_shipment(&o, req_str(s, "shipment"), &sidx);
+				if (sh && req_str(sh, "wave") &&
+				    strcmp(req_str(sh, "wave"), req_str(doc, "id")) == 0) {
+					json_object_del(sh, "wave");
+					rc = order_save(c, &o);
+					if (rc == 0)
+						rc = alloc_queue_put(c, &o, sh, (unsigned)sidx);
+					back++;
+				}
+				order_release(&o);
+			}
 		}
-		order_release(&o);
-		if (rc)
-			break;
 	}
+	json_decref(page);
 	char at[WMS_TIME_BUFSZ];
 	json_object_set_new(doc, "state", json_string("cancelled"));
 	json_object_set_new(doc, "cancelled_at", json_string(wms_time_format(c->now, at)));
@@ -847,20 +992,6 @@ int wave_task_save(struct cmd_ctx *c, const json_t *task)
 		return WMS_EINTERNAL;
 	wave_task_key(&k, w, b, t);
 	return store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
-}
-
-static int batch_load(struct store_txn *txn, uint64_t w, uint32_t b, json_t **out)
-{
-	struct key k = KEY_INIT;
-	wave_batch_key(&k, w, b);
-	return store_get_json(txn, STORE_BATCHES, k.b, k.n, out);
-}
-
-static int batch_save(struct cmd_ctx *c, const json_t *bd)
-{
-	struct key k = KEY_INIT;
-	wave_batch_key(&k, (uint64_t)req_int(bd, "no", 0), (uint32_t)req_int(bd, "batch", 0));
-	return store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
 }
 
 int wave_task_done(struct cmd_ctx *c, const json_t *task)

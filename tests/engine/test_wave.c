@@ -115,6 +115,40 @@ static void test_the_same_input_plans_the_same_waves_byte_for_byte(void **state)
 	free(text[1]);
 }
 
+static void test_wave_get_pages_through_the_batches(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_with_orders(&t, 25);
+	/* One tote a cart: 25 batches. */
+	json_t *r =
+	    tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\",\"cart\":{\"totes\":1}}");
+	assert_int_equal(tget_int(r, "waves[0].batches_count"), 25);
+	int seen = 0;
+	long long after = 0;
+	for (int page = 0; page < 10; page++) {
+		json_t *g = tcall_ok(&t,
+		                     "{\"op\":\"wave.get\",\"wave\":\"%s\",\"batches_after\":%lld,"
+		                     "\"batch_limit\":10}",
+		                     tget_str(r, "waves[0].id"), after);
+		assert_int_equal(tget_int(g, "wave.batch_count"), 25);
+		json_t *bs = tget(g, "wave.batches");
+		for (size_t i = 0; i < json_array_size(bs); i++)
+			assert_int_equal(
+			    json_integer_value(json_object_get(json_array_get(bs, i), "batch")),
+			    ++seen);
+		json_t *next = tget(g, "next_batches_after");
+		bool last = json_is_null(next);
+		after = json_integer_value(next);
+		json_decref(g);
+		if (last)
+			break;
+	}
+	assert_int_equal(seen, 25);
+	json_decref(r);
+	tengine_close(&t);
+}
+
 static void test_limits_split_the_queue_into_waves_in_cutoff_order(void **state)
 {
 	(void)state;
@@ -397,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_batches_and_routes_with_the_operators_figures),
 		cmocka_unit_test(test_the_same_input_plans_the_same_waves_byte_for_byte),
+		cmocka_unit_test(test_wave_get_pages_through_the_batches),
 		cmocka_unit_test(test_limits_split_the_queue_into_waves_in_cutoff_order),
 		cmocka_unit_test(test_cancelling_a_planned_wave_gives_its_orders_back),
 		cmocka_unit_test(test_release_moves_orders_to_waved_and_task_next_walks_the_route),

@@ -164,7 +164,8 @@ SCHEMA(s_wave_plan, "wave.plan", F_ID("warehouse", REQ), F_INT("max_orders", OPT
        F_ENUM("method", OPT, batch_methods), F_TIME("cutoff_before", OPT),
        F_NUM("walk_mps", OPT, 0.1, 10), F_NUM("pick_seconds", OPT, 0, 3600),
        F_INT("pickers", OPT, 1, 10000), F_INT("pack_minutes", OPT, 0, 1440));
-SCHEMA(s_wave_ref, "wave.get", F_ID("wave", REQ));
+SCHEMA(s_wave_ref, "wave.get", F_ID("wave", REQ), F_INT("batches_after", OPT, 0, 1.0e9),
+       F_INT("batch_limit", OPT, 1, 1000));
 SCHEMA(s_wave_release, "wave.release", F_ID("wave", REQ));
 SCHEMA(s_wave_cancel, "wave.cancel", F_ID("wave", REQ), F_STR("reason", OPT, 200));
 SCHEMA(s_task_next, "task.next", F_ID("warehouse", REQ), F_ID("picker", REQ));
