@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -77,6 +78,39 @@ static void test_civil_day_numbers_round_trip_over_centuries(void **state)
 	}
 }
 
+/* The formatter writes digits itself; it must say what snprintf would, for any instant. */
+static void test_formatting_matches_the_printf_spelling_for_any_instant(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* 0001-01-01 .. 9999-12-31, half of them with milliseconds */
+		int64_t lo = -62135596800000LL, hi = 253402300799999LL;
+		int64_t ms = lo + (int64_t)(x % (uint64_t)(hi - lo));
+		if (i % 2)
+			ms -= ms % 1000;
+		int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+		int milli = (int)(ms - secs * 1000);
+		int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+		int64_t rem = secs - days * 86400;
+		int y;
+		unsigned m, d;
+		wms_civil_from_days(days, &y, &m, &d);
+		char want[64], got[WMS_TIME_BUFSZ];
+		if (milli)
+			snprintf(want, sizeof(want), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d,
+			         (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), milli);
+		else
+			snprintf(want, sizeof(want), "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d,
+			         (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+		assert_string_equal(wms_time_format(ms, got), want);
+		assert_int_equal(parse_ok(got), ms);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_fractions_beyond_milliseconds_are_truncated),
 		cmocka_unit_test(test_malformed_instants_are_refused),
 		cmocka_unit_test(test_civil_day_numbers_round_trip_over_centuries),
+		cmocka_unit_test(test_formatting_matches_the_printf_spelling_for_any_instant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
