@@ -1,4 +1,5 @@
 /* alloc.c - allocation of orders to warehouses and stock (see alloc.h). */
+#include "jtext.h"
 #include "alloc.h"
 
 #include "carrier.h"
@@ -130,7 +131,7 @@ static int load_rows(struct cmd_ctx *c, struct plan *p)
 			int wi = cand_index(p, wh);
 			if (wi < 0)
 				continue;
-			json_t *row = json_loadb(v.data, v.len, 0, NULL);
+			json_t *row = jtext_load(v.data, v.len);
 			long long avail = req_int(row, "on_hand", 0) - req_int(row, "reserved", 0);
 			const char *exp = req_str(row, "expiry");
 			if (avail > 0 && row_usable(exp, p->promised_by)) {

@@ -6,6 +6,7 @@
  * write transaction, each command in a nested transaction (idempotency check, handler,
  * idempotency record) -> one durable commit -> replies -> events published.
  */
+#include "jtext.h"
 #include "engine.h"
 
 #include "dispatch.h"
@@ -52,14 +53,15 @@ static uint64_t mono_ns(void)
 
 static char *dump_reply(json_t *obj, const char *raw_name, const char *raw, size_t *len)
 {
-	char *s = json_dumps(obj, WMS_JSON_DUMP);
+	size_t n;
+	char *s = jtext_dumps(obj, &n);
 	if (s == NULL || raw_name == NULL || raw == NULL) {
 		if (s)
-			*len = strlen(s);
+			*len = n;
 		return s;
 	}
 	/* Splice ,"name":RAW before the closing brace. */
-	size_t n = strlen(s), nl = strlen(raw_name), rl = strlen(raw);
+	size_t nl = strlen(raw_name), rl = strlen(raw);
 	char *out = malloc(n + nl + rl + 8);
 	if (out == NULL) {
 		free(s);

@@ -1,4 +1,5 @@
 /* events.c - the event log (see events.h). */
+#include "jtext.h"
 #include "events.h"
 
 #include "keys.h"
@@ -54,12 +55,12 @@ int ev_emit(struct cmd_ctx *c, const char *type, uint64_t order_no, json_t *fiel
 	json_object_set_new(ev, "at", json_string(wms_time_format(c->now, at)));
 	if (fields)
 		json_object_update_missing(ev, fields);
-	json = json_dumps(ev, WMS_JSON_DUMP);
+	size_t jlen;
+	json = jtext_dumps(ev, &jlen);
 	if (json == NULL) {
 		rc = WMS_ENOMEM;
 		goto out;
 	}
-	size_t jlen = strlen(json);
 	struct key k = KEY_INIT;
 	key_u64(&k, seq);
 	/* Sequence numbers only grow: an append, the cheapest write LMDB has. */

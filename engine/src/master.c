@@ -1,4 +1,5 @@
 /* master.c - tenants, warehouses, items, stock (see master.h). */
+#include "jtext.h"
 #include "master.h"
 
 #include "alloc.h"
@@ -143,7 +144,7 @@ static int load_warehouses(struct store_txn *txn, json_t **out)
 	}
 	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
 	     rc = store_cursor_next(cur, &k, &v)) {
-		json_t *wh = json_loadb(v.data, v.len, 0, NULL);
+		json_t *wh = jtext_load(v.data, v.len);
 		if (wh == NULL) {
 			rc = WMS_EIO;
 			break;
@@ -333,7 +334,7 @@ int master_item_put(struct cmd_ctx *c, json_t **reply)
 		gtin_key(&gk, req_str(g, "gtin"), tid);
 		rc = store_get(c->txn, STORE_GTINS, gk.b, gk.n, &v);
 		if (rc == 0) {
-			json_t *owner = json_loadb(v.data, v.len, 0, NULL);
+			json_t *owner = jtext_load(v.data, v.len);
 			const char *osku = req_str(owner, "sku");
 			bool mine = osku && strcmp(osku, sku) == 0;
 			if (!mine) {
@@ -551,7 +552,7 @@ static int lot_expiry(struct cmd_ctx *c, const char *lot, bool *known, char expi
 		if (split_stock_key(&k, p) || strcmp(p[4], lot) != 0)
 			continue;
 		*known = true;
-		json_t *row = json_loadb(v.data, v.len, 0, NULL);
+		json_t *row = jtext_load(v.data, v.len);
 		const char *e = req_str(row, "expiry");
 		bool found = e != NULL;
 		if (found) {
@@ -640,7 +641,7 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 	master_stock_key(&k, req_str(c->req, "tenant"), sku, wh, loc, lot);
 	rc = store_get(c->txn, STORE_STOCK, k.b, k.n, &v);
 	if (rc == 0) {
-		json_t *cur = json_loadb(v.data, v.len, 0, NULL);
+		json_t *cur = jtext_load(v.data, v.len);
 		before = req_int(cur, "on_hand", 0);
 		json_decref(cur);
 	} else if (rc != WMS_ENOTFOUND) {
@@ -795,7 +796,7 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 			if (after)
 				break;
 		}
-		json_t *row = json_loadb(v.data, v.len, 0, NULL);
+		json_t *row = jtext_load(v.data, v.len);
 		if (row == NULL)
 			continue;
 		long long oh = req_int(row, "on_hand", 0), rs = req_int(row, "reserved", 0);

@@ -1,4 +1,5 @@
 /* pick.c - pick verification (see pick.h). */
+#include "jtext.h"
 #include "pick.h"
 
 #include "alloc.h"
@@ -171,7 +172,7 @@ static int shipment_open_tasks(struct store_txn *txn, const json_t *task, bool *
 	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &pre) && !*open;
 	     rc = store_cursor_next(cur, &k, &v)) {
-		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		json_t *t = jtext_load(v.data, v.len);
 		if (t == NULL) {
 			rc = WMS_EINTERNAL;
 			break;
@@ -451,7 +452,7 @@ static int withdraw_tasks(struct cmd_ctx *c, const json_t *task)
 	}
 	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
-		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		json_t *t = jtext_load(v.data, v.len);
 		if (t && strcmp(req_str(t, "state"), "open") == 0 &&
 		    strcmp(req_str(t, "shipment"), req_str(task, "shipment")) == 0)
 			json_array_append_new(todo, t);

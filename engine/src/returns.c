@@ -1,4 +1,5 @@
 /* returns.c - returns, exchanges and the OTIF report (see returns.h). */
+#include "jtext.h"
 #include "returns.h"
 
 #include "alloc.h"
@@ -493,7 +494,7 @@ int report_otif(struct cmd_ctx *c, json_t **reply)
 	}
 	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
 	     rc = store_cursor_next(cur, &k, &v)) {
-		json_t *doc = json_loadb(v.data, v.len, 0, NULL);
+		json_t *doc = jtext_load(v.data, v.len);
 		if (doc == NULL)
 			continue;
 		struct order o = { key_get_u64(k.data), doc, false };

@@ -1,4 +1,5 @@
 /* store.c - LMDB behind the store API (see store.h). */
+#include "jtext.h"
 #include "store.h"
 
 #include "wms/codec.h"
@@ -273,7 +274,7 @@ int store_get_json(struct store_txn *t, enum store_tbl tbl, const void *key, siz
 	int rc = store_get(t, tbl, key, klen, &v);
 	if (rc)
 		return rc;
-	json_t *doc = json_loadb(v.data, v.len, 0, NULL);
+	json_t *doc = jtext_load(v.data, v.len);
 	if (doc == NULL)
 		return WMS_EIO; /* the store only ever holds JSON the engine wrote */
 	*out = doc;
@@ -283,17 +284,10 @@ int store_get_json(struct store_txn *t, enum store_tbl tbl, const void *key, siz
 int store_put_json(struct store_txn *t, enum store_tbl tbl, const void *key, size_t klen,
                    const json_t *doc, unsigned flags)
 {
-	char stack[4096];
-	size_t n = json_dumpb(doc, stack, sizeof(stack), WMS_JSON_DUMP);
-	if (n == 0)
-		return WMS_EINTERNAL;
-	if (n <= sizeof(stack))
-		return store_put(t, tbl, key, klen, stack, n, flags);
-	char *heap = json_dumps(doc, WMS_JSON_DUMP);
-	if (heap == NULL)
-		return WMS_ENOMEM;
-	int rc = store_put(t, tbl, key, klen, heap, strlen(heap), flags);
-	free(heap);
+	struct jbuf b;
+	JBUF_INIT(&b);
+	int rc = jtext_dump(doc, &b) ? WMS_ENOMEM : store_put(t, tbl, key, klen, b.p, b.len, flags);
+	jbuf_release(&b);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 /* wave.c - wave planning, release and pickers' tasks (see wave.h). */
+#include "jtext.h"
 #include "wave.h"
 
 #include "alloc.h"
@@ -643,7 +644,7 @@ static int batches_load(struct store_txn *txn, uint64_t no, uint32_t after, size
 			*more = true;
 			break;
 		}
-		json_t *b = json_loadb(v.data, v.len, 0, NULL);
+		json_t *b = jtext_load(v.data, v.len);
 		if (b == NULL) {
 			rc = WMS_EINTERNAL;
 			break;
@@ -1046,7 +1047,7 @@ static int batch_next_task(struct store_txn *txn, uint64_t w, uint32_t b, json_t
 		return rc;
 	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
-		json_t *t = json_loadb(v.data, v.len, 0, NULL);
+		json_t *t = jtext_load(v.data, v.len);
 		if (t == NULL) {
 			rc = WMS_EINTERNAL;
 			break;
