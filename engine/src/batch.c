@@ -25,6 +25,8 @@
 /* Candidate partners are looked for among this many orders either side in centre-of-gravity
  * order: every pair for waves up to ~2,000 orders, linear time beyond. */
 #define WINDOW 1024
+/* Slots of the route-length memo (a power of two): 2 MiB, direct-mapped. */
+#define MEMO_SLOTS (1u << 17)
 
 struct entry {
 	double saving;
@@ -57,6 +59,11 @@ struct planner {
 
 	uint32_t *kbuf[3]; /* key-merge scratch */
 	size_t kcap;
+
+	/* Route lengths by key set: local improvement asks for the same batches again and again
+	 * (a batch that did not change, with the same neighbour added or removed). */
+	uint64_t *memo_tag; /* [MEMO_SLOTS] hash of the key set, 0 = empty */
+	double *memo_len;
 
 	struct entry *heap;
 	size_t nheap, capheap;
@@ -238,9 +245,37 @@ static size_t batch_keys(struct planner *p, uint32_t b, uint32_t skip, uint32_t 
 	return n;
 }
 
+/* A 64-bit hash of a key list (never 0, the empty-slot tag). */
+static uint64_t keys_hash(const uint32_t *keys, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+	for (size_t i = 0; i < n; i++) {
+		h ^= keys[i];
+		h *= 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 31;
+	}
+	return h ? h : 1;
+}
+
+/*
+ * The planning length of a key set, from the memo when the same set was routed before. A
+ * collision of the 64-bit hashes (odds about 1e-8 per plan) could only mislead a heuristic
+ * choice: the batches are routed afresh, exactly, when the plan is laid out.
+ */
 static int keys_length(struct planner *p, const uint32_t *keys, size_t n, double *len)
 {
-	return route_planning_length(p->ws, p->l, keys, n, len);
+	uint64_t h = keys_hash(keys, n);
+	size_t slot = (size_t)(h & (MEMO_SLOTS - 1));
+	if (p->memo_tag && p->memo_tag[slot] == h) {
+		*len = p->memo_len[slot];
+		return 0;
+	}
+	int rc = route_planning_length(p->ws, p->l, keys, n, len);
+	if (rc == 0 && p->memo_tag) {
+		p->memo_tag[slot] = h;
+		p->memo_len[slot] = *len;
+	}
+	return rc;
 }
 
 /* Route length of slot B with SKIP removed and ADD added. */
@@ -604,8 +639,9 @@ static int improve(struct planner *p, int passes)
 			double gain = p->blen[a] - without;
 			size_t ntried = 0;
 			int done = 0;
-			/* shift i into a neighbour's batch */
-			for (size_t t = 0; t < k && !done; t++) {
+			/* shift i into a neighbour's batch: adding picks never shortens a route, so
+			 * a shift can only pay when taking i out of its batch saves something */
+			for (size_t t = 0; t < k && !done && gain > EPS; t++) {
 				uint32_t j = p->nb[i * k + t];
 				if (j == NONE)
 					break;
@@ -856,6 +892,8 @@ static void planner_release(struct planner *p)
 	for (int i = 0; i < 3; i++)
 		free(p->kbuf[i]);
 	free(p->heap);
+	free(p->memo_tag);
+	free(p->memo_len);
 }
 
 int batch_plan_new(const struct layout *layout, const struct batch_order *orders, size_t norders,
@@ -891,6 +929,17 @@ int batch_plan_new(const struct layout *layout, const struct batch_order *orders
 		goto fail;
 	if ((rc = route_ws_new(&p.ws)) || (rc = build_order_keys(&p)))
 		goto fail;
+	/* The memo pays off for savings plans; without it planning is only slower. */
+	if (opt->method == BATCH_SAVINGS && norders > 1) {
+		p.memo_tag = calloc(MEMO_SLOTS, sizeof(*p.memo_tag));
+		p.memo_len = malloc(MEMO_SLOTS * sizeof(*p.memo_len));
+		if (p.memo_tag == NULL || p.memo_len == NULL) {
+			free(p.memo_tag);
+			free(p.memo_len);
+			p.memo_tag = NULL;
+			p.memo_len = NULL;
+		}
+	}
 	for (size_t i = 0; i < norders; i++) {
 		p.head[i] = p.next[i] = NONE;
 		if ((rc = keys_length(&p, &p.okeys[p.ko[i]], p.ko[i + 1] - p.ko[i], &p.d1[i])))

@@ -125,7 +125,7 @@ struct cand {
 	unsigned sidx;
 	int64_t cutoff;
 	struct order o;
-	const json_t *ship; /* borrowed from o.doc */
+	json_t *ship; /* borrowed from o.doc */
 	struct pick *picks;
 	struct batch_line *lines;
 	size_t npicks;
@@ -419,37 +419,35 @@ static void cap_list(json_t *doc, const char *name)
  * capped so that a plan of 100,000 orders still fits a reply. */
 static json_t *wave_summary(const json_t *doc)
 {
-	json_t *s = json_deep_copy(doc);
+	/* Shallow copies: the plan's members are shared, only what differs is new. */
+	json_t *s = json_copy((json_t *)doc), *batches = json_array();
 	json_object_del(s, "shipments");
 	size_t i;
 	json_t *b;
-	json_array_foreach(json_object_get(s, "batches"), i, b) json_object_set_new(
-	    b, "stops", json_integer((json_int_t)json_array_size(json_object_get(b, "stops"))));
+	json_array_foreach(json_object_get(doc, "batches"), i, b)
+	{
+		json_t *bs = json_copy(b);
+		json_object_set_new(
+		    bs, "stops",
+		    json_integer((json_int_t)json_array_size(json_object_get(b, "stops"))));
+		json_array_append_new(batches, bs);
+	}
+	json_object_set_new(s, "batches", batches);
 	cap_list(s, "batches");
 	cap_list(s, "at_risk");
 	return s;
 }
 
-/* Marks the shipments of a wave as held by it (or free again when WAVE is NULL). */
-static int hold_shipments(struct cmd_ctx *c, const json_t *doc, const char *wave)
+/*
+ * Marks the shipments of candidates CS[0..N) as held by wave WAVE. The orders were loaded
+ * for planning: they are saved from there, without reading them again. An order has at most
+ * one shipment per warehouse (alloc.h), so no two candidates of a wave share a document.
+ */
+static int hold_shipments(struct cmd_ctx *c, struct cand *cs, size_t n, const char *wave)
 {
-	size_t i;
-	json_t *s;
-	json_array_foreach(json_object_get(doc, "shipments"), i, s)
-	{
-		struct order o = ORDER_INIT;
-		int rc = order_load_no(c->txn, (uint64_t)req_int(s, "order_no", 0), &o);
-		if (rc)
-			return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
-		json_t *sh = order_shipment(&o, req_str(s, "shipment"), NULL);
-		if (sh) {
-			if (wave)
-				json_object_set_new(sh, "wave", json_string(wave));
-			else
-				json_object_del(sh, "wave");
-			rc = order_save(c, &o);
-		}
-		order_release(&o);
+	for (size_t i = 0; i < n; i++) {
+		json_object_set_new(cs[i].ship, "wave", json_string(wave));
+		int rc = order_save(c, &cs[i].o);
 		if (rc)
 			return rc;
 	}
@@ -469,7 +467,7 @@ static int store_wave(struct cmd_ctx *c, uint64_t no, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "batches"), i, b)
 	{
 		struct key bk = KEY_INIT;
-		json_t *bd = json_deep_copy(b);
+		json_t *bd = json_copy(b); /* shallow: only top-level members are added */
 		json_object_set(bd, "wave", json_object_get(doc, "id"));
 		json_object_set(bd, "warehouse", json_object_get(doc, "warehouse"));
 		json_object_set_new(bd, "no", json_integer((json_int_t)no));
@@ -481,7 +479,7 @@ static int store_wave(struct cmd_ctx *c, uint64_t no, const json_t *doc)
 		if (rc)
 			return rc;
 	}
-	json_t *head = json_deep_copy(doc);
+	json_t *head = json_copy((json_t *)doc);
 	json_object_del(head, "shipments");
 	json_object_set_new(
 	    head, "batches",
@@ -556,7 +554,7 @@ int wave_plan(struct cmd_ctx *c, json_t **reply)
 		for (size_t i = at; i < end && rc == 0; i++)
 			rc = store_del(c->txn, STORE_WAVE_QUEUE, cs[i].qkey.b, cs[i].qkey.n);
 		if (rc == 0)
-			rc = hold_shipments(c, doc, req_str(doc, "id"));
+			rc = hold_shipments(c, cs + at, end - at, req_str(doc, "id"));
 		if (rc == 0)
 			rc = store_wave(c, no, doc);
 		if (rc == 0)
