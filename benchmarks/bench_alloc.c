@@ -11,7 +11,10 @@
  *   3. every order is submitted with up to INFLIGHT requests queued (group commit), and the
  *      decisions are counted: single warehouse in full, split, backordered, on time;
  *   4. wave.plan then plans each warehouse's queue in waves of up to 10,000 orders (savings
- *      batching and exact routes), timed per call.
+ *      batching and exact routes), timed per call;
+ *   5. the same for a warehouse with the classic single-block layout of the order-picking
+ *      literature (10 aisles, 45 slots per side, slot 1, aisle centres 5 apart, depot at the
+ *      front of aisle 1), one item per slot: 10,000 orders planned in one wave.
  *
  * Usage: bench_alloc WMSD_PATH [ORDERS]   (wmsctl is found next to wmsd; default 100000)
  * Prints one "name: value unit" line per figure.
@@ -87,6 +90,41 @@ static void on_reply(void *arg, char *reply, size_t len)
 	json_decref(r);
 }
 
+/* Submits every order of FILE with up to INFLIGHT queued; counts into T; returns seconds. */
+static double submit_file(struct wms_engine *e, const char *path, struct tally *t)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		die("cannot read the orders");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	double t0 = now_s();
+	long sent = 0;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		/* The file holds bare orders; the request wraps each one. */
+		char *req = NULL;
+		int n = asprintf(&req, "{\"op\":\"order.submit\",\"order\":%.*s}", (int)len, line);
+		if (n < 0)
+			die("no memory");
+		pthread_mutex_lock(&t->mu);
+		while (t->inflight >= INFLIGHT)
+			pthread_cond_wait(&t->cv, &t->mu);
+		t->inflight++;
+		pthread_mutex_unlock(&t->mu);
+		wms_engine_submit(e, req, (size_t)n, on_reply, t);
+		free(req);
+		sent++;
+	}
+	pthread_mutex_lock(&t->mu);
+	while (t->done < sent)
+		pthread_cond_wait(&t->cv, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+	free(line);
+	fclose(f);
+	return now_s() - t0;
+}
+
 /* Runs wmsctl gen-orders into OUT. */
 static void gen_orders(const char *wmsctl, const char *network, long n, const char *out)
 {
@@ -141,6 +179,44 @@ static json_t *call(struct wms_engine *e, const char *fmt, ...)
 	json_t *r = json_loadb(reply, len, 0, NULL);
 	free(reply);
 	return r;
+}
+
+/* The classic layout, one item per bay (900), stock enough for any number of orders. */
+static void classic_network(const char *out)
+{
+	json_t *items = json_array(), *stock = json_array();
+	for (int a = 1; a <= 10; a++)
+		for (int bay = 1; bay <= 90; bay++) {
+			char sku[32], gtin[16], loc[32];
+			snprintf(sku, sizeof(sku), "CLS-%02d-%02d", a, bay);
+			/* GTIN-13 with prefix 400 and a valid check digit */
+			snprintf(gtin, sizeof(gtin), "400%09d", a * 1000 + bay);
+			int sum = 0;
+			for (int i = 0; i < 12; i++)
+				sum += (gtin[i] - '0') * (i % 2 ? 3 : 1);
+			gtin[12] = (char)('0' + (10 - sum % 10) % 10);
+			gtin[13] = '\0';
+			snprintf(loc, sizeof(loc), "A%02d-%02d-1", a, bay);
+			json_array_append_new(items, json_pack("{s:s, s:s, s:[s], s:i}", "tenant",
+			                                       "cls", "sku", sku, "gtins", gtin,
+			                                       "weight_g", 250));
+			json_array_append_new(stock,
+			                      json_pack("{s:s, s:s, s:s, s:s, s:i}", "warehouse",
+			                                "CLS", "location", loc, "tenant", "cls",
+			                                "sku", sku, "qty", 1000000));
+		}
+	json_t *n = json_pack(
+	    "{s:[{s:s, s:s}], s:[{s:s, s:s, s:s, s:{s:f, s:f}, s:{s:i, s:i, s:i, s:i, s:i, "
+	    "s:{s:i}},"
+	    " s:[{s:s, s:s, s:s, s:i, s:f}]}], s:o, s:o}",
+	    "tenants", "id", "cls", "name", "Classic", "warehouses", "id", "CLS", "name",
+	    "Classic layout", "timezone", "UTC", "location", "lat", 52.52, "lon", 13.40, "layout",
+	    "aisles", 10, "slots_per_side", 45, "slot_length", 1, "aisle_spacing", 5, "end_gap", 1,
+	    "depot", "aisle", 1, "carriers", "carrier", "DHL", "service", "standard", "cutoff",
+	    "17:00", "transit_days", 2, "cost", 4.5, "items", items, "stock", stock);
+	if (n == NULL || json_dump_file(n, out, JSON_COMPACT) != 0)
+		die("cannot write the classic network");
+	json_decref(n);
 }
 
 static void plan_warehouse(struct wms_engine *e, const char *wh)
@@ -202,38 +278,9 @@ int main(int argc, char **argv)
 	if (wms_engine_open(&cfg, &e, &err) != 0 || wms_engine_seed(e, network, &loaded, &err) != 0)
 		die(err.message);
 
-	FILE *f = fopen(orders, "r");
-	if (f == NULL)
-		die("cannot read the orders");
 	struct tally t = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	json_decref(call(e, "{\"op\":\"ping\"}"));
-	double t0 = now_s();
-	long sent = 0;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		/* The file holds bare orders; the request wraps each one. */
-		char *req = NULL;
-		int n = asprintf(&req, "{\"op\":\"order.submit\",\"order\":%.*s}", (int)len, line);
-		if (n < 0)
-			die("no memory");
-		pthread_mutex_lock(&t.mu);
-		while (t.inflight >= INFLIGHT)
-			pthread_cond_wait(&t.cv, &t.mu);
-		t.inflight++;
-		pthread_mutex_unlock(&t.mu);
-		wms_engine_submit(e, req, (size_t)n, on_reply, &t);
-		free(req);
-		sent++;
-	}
-	pthread_mutex_lock(&t.mu);
-	while (t.done < sent)
-		pthread_cond_wait(&t.cv, &t.mu);
-	pthread_mutex_unlock(&t.mu);
-	double dt = now_s() - t0;
-	free(line);
-	fclose(f);
+	double dt = submit_file(e, orders, &t);
+	long sent = t.done;
 
 	json_t *ping = call(e, "{\"op\":\"ping\"}");
 	printf("# bench_alloc: %ld orders of wmsctl gen-orders on the demo network (stock x%d), "
@@ -258,6 +305,21 @@ int main(int argc, char **argv)
 	json_decref(ping);
 
 	plan_warehouse(e, "EWR1");
+	wms_engine_close(e);
+
+	/* The classic layout: 10,000 orders into one wave. */
+	char cnet[1100], corders[1100], cdata[1100];
+	snprintf(cnet, sizeof(cnet), "%s/classic.json", dir);
+	snprintf(corders, sizeof(corders), "%s/classic.jsonl", dir);
+	snprintf(cdata, sizeof(cdata), "%s/classic-data", dir);
+	classic_network(cnet);
+	gen_orders(wmsctl, cnet, 10000, corders);
+	cfg.data_dir = cdata;
+	if (wms_engine_open(&cfg, &e, &err) != 0 || wms_engine_seed(e, cnet, &loaded, &err) != 0)
+		die(err.message);
+	struct tally ct = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	submit_file(e, corders, &ct);
+	plan_warehouse(e, "CLS");
 	wms_engine_close(e);
 	trm_rf(dir);
 	return 0;
