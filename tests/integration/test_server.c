@@ -230,7 +230,7 @@ static void test_events_are_published_as_type_space_json(void **state)
 	assert_true(tget_int(ev, "seq") > 0);
 	json_decref(ev);
 	nng_msg_free(m);
-	nng_close(sub);
+	tsub_close(sub);
 }
 
 static void test_the_stock_nngcat_client_submits_and_reads_an_order(void **state)

@@ -75,6 +75,16 @@ out:
 	return out;
 }
 
+void tsub_close(nng_socket sub)
+{
+	long long deadline = ms_now() + 5000;
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 300);
+	nng_msg *m;
+	while (ms_now() < deadline && nng_recvmsg(sub, &m, 0) == 0)
+		nng_msg_free(m);
+	nng_close(sub);
+}
+
 json_t *tdaemon_call(struct tdaemon *d, const char *fmt, ...)
 {
 	char *text = NULL;
