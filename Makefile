@@ -122,14 +122,22 @@ bench: $(BUILD)/.deps-ok $(PROGRAMS) $(BENCHES)
 	@sh benchmarks/run.sh $(BUILD)
 
 # libFuzzer targets: tests/fuzz/fuzz_<name>.c, built with clang against the protocol and
-# scanner sources (the parsers that face the outside), instrumented together.
+# scanner sources (the parsers that face the outside), instrumented together; each runs on
+# its seeds in tests/fuzz/corpus_<name> (and dictionary <name>.dict) when they exist; what
+# it finds goes to build/fuzz/corpus_<name>, never into the source tree.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
-build/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(SCAN_SRC)
+# jtext (engine/src) reads documents back from the store, so it is fuzzed with the parsers.
+build/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(SCAN_SRC) engine/src/jtext.c
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ -ljansson -lnng
+	clang $(CPPFLAGS) -Iengine/src -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		-ljansson -lnng -lm
 fuzz: $(FUZZERS)
-	@for f in $(FUZZERS); do echo "== $$f"; $$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 || exit 1; done
+	@for f in $(FUZZERS); do n=$${f#build/fuzz/fuzz_}; c=tests/fuzz/corpus_$$n; \
+		d=tests/fuzz/$$n.dict; echo "== $$f"; mkdir -p build/fuzz/corpus_$$n; \
+		$$f -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 \
+			$$( [ -f $$d ] && echo -dict=$$d ) build/fuzz/corpus_$$n \
+			$$( [ -d $$c ] && echo $$c ) || exit 1; done
 
 format:
 	clang-format -i $(ALL_SRC) $(wildcard */include/wms/*.h */src/*.h tests/support/*.h)

@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,47 @@ static void test_invalid_utf8_is_bad_json(void **state)
 	(void)state;
 	struct wms_error err;
 	assert_int_equal(parse("{\"op\":\"ping\",\"req_id\":\"\xc3\x28\"}", &err), WMS_EBADJSON);
+}
+
+/* The reply to RAW as the engine builds it: parsed back, so it must be JSON. */
+static json_t *error_reply_of(const char *raw, size_t len)
+{
+	struct wms_request req = WMS_REQUEST_INIT;
+	struct wms_error err = WMS_ERROR_INIT;
+	assert_int_not_equal(wms_request_parse(raw, len, &req, &err), 0);
+	size_t n;
+	char *text = wms_reply_error_text(req.req_id, &err, &n);
+	wms_request_release(&req);
+	assert_non_null(text);
+	json_t *r = json_loadb(text, n, 0, NULL);
+	free(text);
+	assert_non_null(r);
+	return r;
+}
+
+/* Regression (found by fuzz_json): jansson quotes the offending bytes in its message, and a
+ * message that was not UTF-8 made the reply unbuildable, so the client heard no_memory. */
+static void test_an_error_quoting_bytes_that_are_not_utf8_is_still_a_json_reply(void **state)
+{
+	(void)state;
+	static const char raw[] = "{\"no\":7,\"s\":\"\\u0\xc6\x9a\xc6\xa3ud834\xff\xfe\"}";
+	json_t *r = error_reply_of(raw, sizeof(raw) - 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+	                    "bad_json");
+	json_decref(r);
+	/* an unknown op is quoted up to 64 bytes: the cut may fall inside a character */
+	char op[128];
+	memset(op, 'x', 63);
+	memcpy(op + 63, "\xc3\xa9\xc3\xa9", 4);
+	op[67] = '\0';
+	char req[256];
+	int n = snprintf(req, sizeof(req), "{\"op\":\"%s\"}", op);
+	r = error_reply_of(req, (size_t)n);
+	const char *msg =
+	    json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "xxxxx"));
+	json_decref(r);
 }
 
 static void test_an_empty_message_or_a_non_object_is_a_bad_request(void **state)
@@ -276,6 +318,8 @@ int main(void)
 		cmocka_unit_test(test_trailing_newline_and_nul_are_accepted),
 		cmocka_unit_test(test_garbage_bytes_are_bad_json),
 		cmocka_unit_test(test_invalid_utf8_is_bad_json),
+		cmocka_unit_test(
+		    test_an_error_quoting_bytes_that_are_not_utf8_is_still_a_json_reply),
 		cmocka_unit_test(test_an_empty_message_or_a_non_object_is_a_bad_request),
 		cmocka_unit_test(test_missing_and_unknown_ops_are_named),
 		cmocka_unit_test(test_duplicate_keys_are_refused),

@@ -118,12 +118,61 @@ void wms_request_release(struct wms_request *req)
 	*req = (struct wms_request)WMS_REQUEST_INIT;
 }
 
+/* Length of the valid UTF-8 sequence at S (up to END), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+	size_t n = s[0] < 0x80                    ? 1
+	           : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
+	           : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+	           : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+	                                          : 0;
+	if (n == 0 || (size_t)(end - s) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	/* overlong three-byte forms, surrogates, and beyond U+10FFFF */
+	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+/*
+ * TEXT as valid UTF-8 in OUT: messages quote what the client sent (jansson's "near '...'",
+ * an unknown op cut at 64 bytes, perhaps inside a character), and a reply must still be JSON.
+ * Each byte that does not start a valid sequence becomes '?'.
+ */
+static const char *utf8_clean(const char *text, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)text, *end = s + strlen(text);
+	size_t o = 0;
+	while (s < end && o + 1 < cap) {
+		size_t n = utf8_seq(s, end);
+		if (n == 0) {
+			out[o++] = '?';
+			s++;
+			continue;
+		}
+		if (o + n >= cap)
+			break;
+		memcpy(out + o, s, n);
+		o += n;
+		s += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 json_t *wms_reply_error_json(const char *req_id, const struct wms_error *err)
 {
-	json_t *e = json_pack("{s:s, s:s}", "code", wms_errname(err->code), "message",
-	                      err->message[0] ? err->message : wms_strerror(err->code));
+	char msg[sizeof(err->message)], field[sizeof(err->field)];
+	json_t *e = json_pack(
+	    "{s:s, s:s}", "code", wms_errname(err->code), "message",
+	    utf8_clean(err->message[0] ? err->message : wms_strerror(err->code), msg, sizeof(msg)));
 	if (e && err->field[0])
-		json_object_set_new(e, "field", json_string(err->field));
+		json_object_set_new(e, "field",
+		                    json_string(utf8_clean(err->field, field, sizeof(field))));
 	json_t *r = json_object();
 	if (r == NULL || e == NULL) {
 		json_decref(e);
