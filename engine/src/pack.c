@@ -341,7 +341,12 @@ int pack_scan(struct cmd_ctx *c, json_t **reply)
 	return end(&p, rc, reply);
 }
 
-/* The carton's expected weight in grams, with the tolerance that applies. */
+/*
+ * The carton's expected weight in grams, and how far a reading may be from it: the larger of
+ * the fixed tolerance and the percentage, taken exactly. Readings are whole grams, so a share
+ * of 207.5 g admits 207 g and not 208 g: the share is rounded down, never in the reading's
+ * favour.
+ */
 static int expected_weight(struct pk *p, const json_t *wh, long long *grams, long long *tol)
 {
 	long long g = req_int(wh, "carton_tare_g", PACK_TARE_G);
@@ -358,7 +363,9 @@ static int expected_weight(struct pk *p, const json_t *wh, long long *grams, lon
 	}
 	long long abs_tol = req_int(wh, "weight_tolerance_g", PACK_TOLERANCE_G);
 	double pct = req_num(wh, "weight_tolerance_pct", PACK_TOLERANCE_PCT);
-	long long rel = (long long)llround((double)g * pct / 100.0);
+	/* The epsilon keeps a share that is a whole number (2000 g x 5 %) from flooring below
+	 * it through binary rounding of the percentage. */
+	long long rel = (long long)floor((double)g * pct / 100.0 + 1e-9);
 	*grams = g;
 	*tol = rel > abs_tol ? rel : abs_tol;
 	return 0;
@@ -505,23 +512,26 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 	char *zpl = NULL;
 	if (rc == 0 && (zpl = zpl_label(p.sess, order_submitted(&o), sscc, sh)) == NULL)
 		rc = WMS_ENOMEM;
+	json_t *carton = NULL;
 	if (rc == 0) {
 		json_t *cartons = json_object_get(sh, "cartons");
 		if (cartons == NULL)
 			json_object_set_new(sh, "cartons", cartons = json_array());
-		json_array_append_new(
-		    cartons, json_pack("{s:s, s:O, s:s, s:O}", "sscc", sscc, "weight_g",
-		                       json_object_get(p.sess, "weight_g"), "station", p.station,
-		                       "items", json_object_get(p.sess, "packed")));
+		carton = json_pack("{s:s, s:O, s:s, s:O}", "sscc", sscc, "weight_g",
+		                   json_object_get(p.sess, "weight_g"), "station", p.station,
+		                   "items", json_object_get(p.sess, "packed"));
+		json_array_append(cartons, carton);
 		json_object_del(sh, "tote");
 		rc = wave_tote_free(c, req_str(p.sess, "tote"));
 	}
+	/* The event carries the carton as the shipment records it: what is in the parcel. */
 	if (rc == 0)
-		rc = order_shipment_move(c, &o, sidx, ORDER_PACKED,
-		                         json_pack("{s:s, s:O, s:s, s:O}", "sscc", sscc, "weight_g",
-		                                   json_object_get(p.sess, "weight_g"), "station",
-		                                   p.station, "tote",
-		                                   json_object_get(p.sess, "tote")));
+		rc = order_shipment_move(
+		    c, &o, sidx, ORDER_PACKED,
+		    json_pack("{s:s, s:O, s:s, s:O, s:o}", "sscc", sscc, "weight_g",
+		              json_object_get(p.sess, "weight_g"), "station", p.station, "tote",
+		              json_object_get(p.sess, "tote"), "carton", json_deep_copy(carton)));
+	json_decref(carton);
 	if (rc == 0)
 		rc = sess_drop(&p);
 	if (rc == 0) {

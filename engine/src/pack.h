@@ -13,12 +13,18 @@
  *              max(tolerance_g, tolerance_pct of the expected weight) (warehouse
  *              `weight_tolerance_g` default 25 g, `weight_tolerance_pct` default 5 %): a
  *              fixed floor for light cartons, a share for heavy ones (weight_mismatch).
+ *              The share is exact: 5 % of 4150 g is 207.5 g, so a reading 207 g off is
+ *              accepted and one 208 g off is not. Weighing before every item is packed is
+ *              incomplete. An accepted weight is kept until the carton changes (an item or
+ *              insert scanned).
  *   pack.close refuses while an item or insert is missing (incomplete, missing_insert) or the
  *              carton has not been weighed within tolerance (weight_mismatch); otherwise it
  *              assigns an SSCC-18 (extension 0, the tenant's `gs1_company_prefix`, default the
  *              GS1 US example prefix 0614141, and a serial from a counter), returns the ZPL
  *              label (the SSCC as GS1-128, ship-to, order, carrier), frees the tote, and moves
- *              the shipment to packed (order.packed with the carton and SSCC).
+ *              the shipment to packed (order.packed with `sscc`, `weight_g`, `station`, `tote`
+ *              and `carton`, the carton as recorded on the shipment: {sscc, weight_g,
+ *              station, items: {sku: units}}).
  * Every refusal is recorded and emits pack.rejected; resent scans are answered once (scan.h).
  */
 #ifndef WMS_PACK_H

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "watch.h"
 #include "wave.h"
+#include "wh.h"
 #include "wms/time.h"
 
 #include <ctype.h>
@@ -55,6 +56,22 @@ static int task_order_no(struct pscan *s, uint64_t *no)
 	return rc ? rc : (v.len == 8 ? 0 : WMS_EINTERNAL);
 }
 
+static const char *step_of(const json_t *task)
+{
+	const char *st = req_str(task, "step");
+	return st ? st : "location";
+}
+
+/* The task as a verdict shows it: {id, state, step, picked, qty}. A fresh task has no stored
+ * step yet: it is at its location step. */
+static json_t *task_brief(const json_t *t)
+{
+	return json_pack("{s:O, s:O, s:s, s:I, s:I}", "id", json_object_get(t, "id"), "state",
+	                 json_object_get(t, "state"), "step", step_of(t), "picked",
+	                 (json_int_t)req_int(t, "picked", 0), "qty",
+	                 (json_int_t)req_int(t, "qty", 0));
+}
+
 /* Refuses the scan: records the verdict and emits pick.rejected. */
 static int refuse(struct pscan *s, int code, const char *instruction, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -66,11 +83,7 @@ static int refuse(struct pscan *s, int code, const char *instruction, const char
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	s->reply = scan_refusal(code, "code", instruction, "%s", msg);
-	json_object_set_new(s->reply, "task",
-	                    json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(s->task, "id"),
-	                              "step", json_object_get(s->task, "step"), "picked",
-	                              json_object_get(s->task, "picked"), "qty",
-	                              json_object_get(s->task, "qty")));
+	json_object_set_new(s->reply, "task", task_brief(s->task));
 	json_t *f = ev_fields(s);
 	json_object_set_new(f, "reason", json_string(wms_errname(code)));
 	json_object_set_new(f, "message", json_string(msg));
@@ -85,12 +98,6 @@ static int refuse(struct pscan *s, int code, const char *instruction, const char
 		json_decref(f);
 	}
 	return rc;
-}
-
-static const char *step_of(const json_t *task)
-{
-	const char *st = req_str(task, "step");
-	return st ? st : "location";
 }
 
 static void set_step(json_t *task, const char *step)
@@ -115,12 +122,45 @@ static void next_instruction(const json_t *t, char *buf, size_t n)
 		snprintf(buf, n, "Task done: ask for the next task");
 }
 
-/* Same location label, ignoring the LOC- prefix and case. */
-static bool same_location(const char *scanned, const char *loc)
+/*
+ * Whether the scan is a location, and which: a LOC- label, or, when the barcode library could
+ * not read the scan (BC NULL), a bare location code. Both are read with the task warehouse's
+ * layout (either case, any zero-padding), so CANON gets the canonical code to compare with the
+ * task's; "" for a location label that is not a location of the layout (the wrong location).
+ * SHOWN gets the location as the message names it.
+ */
+static int scanned_location(struct pscan *s, const struct wms_barcode *bc, bool *is_loc,
+                            char canon[WH_LOC_MAX], char *shown, size_t nshown)
 {
-	if (strncasecmp(scanned, "LOC-", 4) == 0)
-		scanned += 4;
-	return strcasecmp(scanned, loc) == 0;
+	char text[WMS_BARCODE_MAX_LABEL + 1];
+	const char *code;
+	*is_loc = false;
+	canon[0] = '\0';
+	if (bc) {
+		if (bc->kind != WMS_BC_INTERNAL || bc->internal_type != WMS_INTERNAL_LOCATION)
+			return 0;
+		code = bc->internal_id;
+	} else if (scan_plain_text(s->code, text, sizeof(text)) == 0) {
+		code = text;
+	} else {
+		return 0;
+	}
+	json_t *wh;
+	int rc = master_warehouse_load(s->c, req_str(s->task, "warehouse"), "warehouse", &wh);
+	if (rc)
+		return rc == WMS_EWAREHOUSE ? WMS_EINTERNAL : rc;
+	struct wms_error err = WMS_ERROR_INIT;
+	rc = wh_location(wh, code, canon, NULL, &err);
+	json_decref(wh);
+	/* A malformed code the library could not read either stays an unreadable scan. */
+	*is_loc = rc == 0 || rc == WMS_ELOCATION || bc != NULL;
+	if (rc)
+		canon[0] = '\0';
+	if (rc == 0)
+		snprintf(shown, nshown, "LOC-%s", canon);
+	else
+		snprintf(shown, nshown, "%s", code);
+	return 0;
 }
 
 /* Marks the units of TASK as taken in the order's allocation; returns the loaded order. */
@@ -342,26 +382,29 @@ static int judge(struct pscan *s)
 		              req_str(t, "id"), req_str(t, "state"));
 	struct wms_barcode bc;
 	struct wms_barcode_error e = WMS_BARCODE_ERROR_INIT;
-	if (scan_parse(c, s->device, s->code, &bc, &e)) {
-		int r = refuse(s, WMS_EUNKNOWNBARCODE, "Scan again", "unreadable scan (%s): %s",
-		               wms_barcode_errname(e.cls), e.message);
-		json_object_set_new(s->reply, "barcode_error",
-		                    json_string(wms_barcode_errname(e.cls)));
-		return r;
+	bool readable = scan_parse(c, s->device, s->code, &bc, &e) == 0, is_loc;
+	char loc[WH_LOC_MAX], shown[WMS_BARCODE_MAX_LABEL + 8];
+	int rc = scanned_location(s, readable ? &bc : NULL, &is_loc, loc, shown, sizeof(shown));
+	if (rc)
+		return rc;
+	if (!readable && !is_loc) {
+		rc = refuse(s, WMS_EUNKNOWNBARCODE, "Scan again", "unreadable scan (%s): %s",
+		            wms_barcode_errname(e.cls), e.message);
+		if (rc == 0)
+			json_object_set_new(s->reply, "barcode_error",
+			                    json_string(wms_barcode_errname(e.cls)));
+		return rc;
 	}
 	const char *step = step_of(t);
-	bool is_loc = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_LOCATION;
-	bool is_tote = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE;
 	char ins[200];
 	if (is_loc) {
-		if (!same_location(bc.internal_id, req_str(t, "location")))
+		if (strcmp(loc, req_str(t, "location")) != 0)
 			return refuse(s, WMS_EWRONGLOCATION, "Go to the task's location",
-			              "%s is not the task's location LOC-%s", bc.internal_id,
+			              "%s is not the task's location LOC-%s", shown,
 			              req_str(t, "location"));
 		if (strcmp(step, "location") == 0) {
 			set_step(t, "item");
-			int rc = wave_task_save(c, t);
-			if (rc)
+			if ((rc = wave_task_save(c, t)))
 				return rc;
 			json_t *f = ev_fields(s);
 			uint64_t no = 0;
@@ -376,18 +419,22 @@ static int judge(struct pscan *s)
 		s->reply = scan_accepted(ins, "at LOC-%s", req_str(t, "location"));
 		return 0;
 	}
+	/* Not a location: the library read it. */
 	if (strcmp(step, "location") == 0)
 		return refuse(s, WMS_ESEQUENCE, "Scan the location label first",
-		              "scan LOC-%s before picking", req_str(t, "location"));
-	if (is_tote) {
+		              "'%s' scanned before the location: scan LOC-%s first", s->code,
+		              req_str(t, "location"));
+	if (bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE) {
 		if (strcasecmp(bc.internal_id, req_str(t, "tote")) != 0)
 			return refuse(s, WMS_EWRONGTOTE, "Take the items out; use the order's tote",
 			              "%s is not this order's tote %s", bc.internal_id,
 			              req_str(t, "tote"));
 		if (strcmp(step, "tote") != 0) {
 			next_instruction(t, ins, sizeof(ins));
-			return refuse(s, WMS_EINCOMPLETE, ins, "%lld of %lld picked: not complete",
-			              req_int(t, "picked", 0), req_int(t, "qty", 0));
+			return refuse(s, WMS_EINCOMPLETE, ins,
+			              "%s scanned with %lld of %lld x %s picked: not complete",
+			              bc.internal_id, req_int(t, "picked", 0), req_int(t, "qty", 0),
+			              req_str(t, "sku"));
 		}
 		return complete(s);
 	}
@@ -396,7 +443,8 @@ static int judge(struct pscan *s)
 		              bc.internal_id, wms_internal_type_name(bc.internal_type));
 	if (strcmp(step, "tote") == 0)
 		return refuse(s, WMS_EOVERPICK, "Put the extra back; scan the tote",
-		              "the task's %lld are picked already", req_int(t, "qty", 0));
+		              "'%s' scanned, but the task's %lld x %s are picked already", s->code,
+		              req_int(t, "qty", 0), req_str(t, "sku"));
 	return item_scan(s, &bc);
 }
 
@@ -415,13 +463,7 @@ int pick_scan(struct cmd_ctx *c, json_t **reply)
 	if (rc == 0) {
 		json_t *t = s.task;
 		if (json_object_get(s.reply, "task") == NULL)
-			json_object_set_new(s.reply, "task",
-			                    json_pack("{s:O, s:O, s:O, s:O, s:O}", "id",
-			                              json_object_get(t, "id"), "state",
-			                              json_object_get(t, "state"), "step",
-			                              json_object_get(t, "step"), "picked",
-			                              json_object_get(t, "picked"), "qty",
-			                              json_object_get(t, "qty")));
+			json_object_set_new(s.reply, "task", task_brief(t));
 		rc = scan_record(c, s.device, s.scan_id, s.reply);
 	}
 	json_decref(s.task);
@@ -523,9 +565,12 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		{
 			json_array_foreach(json_object_get(l, "picks"), j, pk)
 			{
+				const char *lot = req_str(pk, "lot"), *tlot = req_str(t, "lot");
 				bool mine =
 				    req_int(l, "line", 0) == req_int(t, "line", -1) &&
-				    strcmp(req_str(pk, "location"), req_str(t, "location")) == 0;
+				    strcmp(req_str(pk, "location"), req_str(t, "location")) == 0 &&
+				    (lot == NULL) == (tlot == NULL) &&
+				    (lot == NULL || strcmp(lot, tlot) == 0);
 				if (mine)
 					json_object_set_new(
 					    pk, "qty",

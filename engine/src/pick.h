@@ -4,7 +4,10 @@
  * A task (wave.h) is one stop: a location, a sku (and lot, when lot-tracked), a quantity and
  * the tote of the order. Its scans go, in order:
  *
- *   location  the location label; another location is wrong_location
+ *   location  the location: its LOC- label, or the bare code (A01-02-3) when the label lost
+ *             its prefix, in either case, with any zero-padding, also behind a plain-text AIM
+ *             identifier (]C0, ]A0); codes are read with the warehouse's layout, so any
+ *             other location (even one outside the layout) is wrong_location, at any step
  *   item      item barcodes until the quantity is reached: a GTIN, an element string or a
  *             Digital Link of the task's item (a case GTIN counts its pack quantity); another
  *             item is wrong_item, one the item master does not know unknown_barcode, more than
@@ -14,16 +17,21 @@
  *   tote      the order's tote; another is wrong_tote. The task is done.
  *
  * Anything else at a step is out_of_sequence. An unreadable scan is unknown_barcode with the
- * barcode library's error class. Each accepted scan emits pick.scanned; the finished task
+ * barcode library's error class (`barcode_error`). Every verdict carries the task as it
+ * stands after the scan: task {id, state, step, picked, qty} (step "location" for a task
+ * not yet begun). Each accepted scan emits pick.scanned; the finished task
  * pick.confirmed (and takes the units off the location's stock); the last task of a shipment
  * moves it to picked (order.picked). Every refusal emits pick.rejected and changes nothing
  * else.
  *
  * pick.short {task, found}: the location holds fewer units than the task asks (FOUND, the
- * units there, counting those already picked). The missing units are written off the
- * location's stock, the shipment's tasks are withdrawn (units already in the tote go back to
- * their locations), and the order is allocated again from what the network still holds, or
- * backordered. Events pick.short and the order's re-allocation.
+ * units there, counting those already picked). The missing units (qty - found) are written
+ * off the location's stock row of the task's lot, and taken out of the task's own pick in the
+ * allocation (same line, location and lot); the rest of the row stays as booked (FOUND speaks
+ * for the task only). The shipment's tasks are withdrawn (units already in the tote go back
+ * to their locations), and the order is allocated again from what the network still holds,
+ * or backordered. Events pick.short and the order's re-allocation. Errors, not verdicts (not
+ * recorded): invalid_state for a task that is not open, out_of_range (field found).
  */
 #ifndef WMS_PICK_H
 #define WMS_PICK_H

@@ -92,6 +92,32 @@ int scan_parse(struct cmd_ctx *c, const char *device, const char *code, struct w
 	return wms_barcode_parse(code, strlen(code), &opts, bc, err) == 0 ? 0 : -1;
 }
 
+int scan_plain_text(const char *code, char *out, size_t n)
+{
+	static const char ws[] = " \t\r\n\v\f";
+	const char *b = code, *e = code + strlen(code);
+	while (*b && strchr(ws, *b))
+		b++;
+	while (e > b && strchr(ws, e[-1]))
+		e--;
+	if (e - b >= 3 && b[0] == ']') {
+		/* The same reading as the barcode library's: these announce GS1 data or a GTIN. */
+		static const char *const data[] = { "]C1", "]d2", "]Q3", "]e0", "]J1" };
+		if (b[1] == 'E' || b[1] == 'I')
+			return -1;
+		for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+			if (strncmp(b, data[i], 3) == 0)
+				return -1;
+		b += 3;
+	}
+	size_t len = (size_t)(e - b);
+	if (len == 0 || len >= n)
+		return -1;
+	memcpy(out, b, len);
+	out[len] = '\0';
+	return 0;
+}
+
 static json_t *verdict(const char *v, const char *instruction, const char *fmt, va_list ap)
 {
 	char msg[512];

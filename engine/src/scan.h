@@ -31,8 +31,18 @@ int scan_record(struct cmd_ctx *c, const char *device, const char *scan_id, cons
 int scan_parse(struct cmd_ctx *c, const char *device, const char *code, struct wms_barcode *bc,
                struct wms_barcode_error *err);
 
-/* A refusal verdict: {ok:false, verdict:"refused", error:{code, message, field},
- * instruction}. CODE is a WMS_E* scan verdict code. */
+/*
+ * The scan as plain text, for codes the barcode library does not know (a location printed
+ * without its LOC- prefix): CODE without surrounding whitespace and without an AIM symbology
+ * identifier that announces plain text (]C0, ]A0, ...; barcode.h rule 2). 0 with OUT filled,
+ * or -1 when CODE announces GS1 data or a number (]C1 ]d2 ]Q3 ]e0 ]J1 ]E* ]I*), is empty, or
+ * does not fit N bytes.
+ */
+int scan_plain_text(const char *code, char *out, size_t n);
+
+/* A refusal verdict: {ok:false, verdict:"refused", message, instruction,
+ * error:{code, message, field}}. CODE is a WMS_E* scan verdict code (PROTOCOL.md 7.4), or
+ * WMS_ESTATE for a tote whose shipment is not picked. */
 json_t *scan_refusal(int code, const char *field, const char *instruction, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

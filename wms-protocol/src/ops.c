@@ -17,6 +17,11 @@
 	{                                                                                          \
 		.name = n, .type = WMS_T_STRING, .flags = fl, .max = mx                            \
 	}
+/* A scanner's text: may carry GS (ASCII 29) between GS1 element strings. */
+#define F_SCAN(n, fl, mx)                                                                          \
+	{                                                                                          \
+		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_SCAN, .max = mx             \
+	}
 #define F_INT(n, fl, lo, hi)                                                                       \
 	{                                                                                          \
 		.name = n, .type = WMS_T_INT, .flags = fl, .min = lo, .max = hi                    \
@@ -173,11 +178,11 @@ SCHEMA(s_device, "device", F_ID("id", REQ), F_STR("gs_alias", OPT, 8), F_ID("kin
        F_ID("warehouse", OPT), F_ID("station", OPT));
 SCHEMA(s_device_put, "device.put", F_OBJ("device", REQ, s_device));
 SCHEMA(s_pick_scan, "pick.scan", F_ID("device", REQ), F_ID("scan_id", REQ), F_ID("task", REQ),
-       F_STR("code", REQ, 4096), F_ID("picker", OPT));
+       F_SCAN("code", REQ, 4096), F_ID("picker", OPT));
 SCHEMA(s_pick_short, "pick.short", F_ID("device", REQ), F_ID("scan_id", REQ), F_ID("task", REQ),
        F_INT("found", REQ, 0, 1000000), F_ID("picker", OPT), F_STR("reason", OPT, 200));
 SCHEMA(s_pack_scan, "pack.scan", F_ID("station", REQ), F_ID("scan_id", REQ),
-       F_STR("code", REQ, 4096), F_ID("packer", OPT));
+       F_SCAN("code", REQ, 4096), F_ID("packer", OPT));
 SCHEMA(s_pack_weigh, "pack.weigh", F_ID("station", REQ), F_ID("scan_id", REQ),
        F_INT("grams", REQ, 0, 1000000), F_ID("packer", OPT));
 SCHEMA(s_pack_close, "pack.close", F_ID("station", REQ), F_ID("scan_id", REQ), F_ID("packer", OPT));

@@ -94,7 +94,7 @@ static void join(char *out, const char *prefix, const char *name)
 static int check_value(const struct wms_field *f, enum wms_type type, double min, double max,
                        const json_t *v, const char *path, struct wms_error *err);
 
-static int check_string(enum wms_type type, double min, double max, const json_t *v,
+static int check_string(enum wms_type type, double min, double max, bool scan, const json_t *v,
                         const char *path, struct wms_error *err)
 {
 	const char *s = json_string_value(v);
@@ -125,7 +125,8 @@ static int check_string(enum wms_type type, double min, double max, const json_t
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		/* Tabs and newlines belong in free text (gift messages); other controls do not. */
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F)
+		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r' && !(scan && c == 0x1D)) ||
+		    c == 0x7F)
 			return wms_error_set(err, WMS_EVALUE, path,
 			                     "%s contains control character 0x%02X at byte %zu",
 			                     path, c, i);
@@ -168,7 +169,7 @@ static int check_value(const struct wms_field *f, enum wms_type type, double min
 	case WMS_T_ID:
 		if (!json_is_string(v))
 			break;
-		return check_string(type, min, max, v, path, err);
+		return check_string(type, min, max, (f->flags & WMS_F_SCAN) != 0, v, path, err);
 	case WMS_T_ENUM: {
 		if (!json_is_string(v))
 			break;

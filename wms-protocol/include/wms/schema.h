@@ -39,6 +39,9 @@ enum wms_type {
 #define WMS_F_SHORTHAND                                                                            \
 	0x4 /* ARRAY of OBJECT: a bare string element stands for {first field: s}                  \
 	     */
+/* STRING: what a scanner sent; GS (ASCII 29), the GS1 FNC1 separator of raw element strings,
+ * is allowed (every other control character is still refused). */
+#define WMS_F_SCAN 0x8
 
 struct wms_schema;
 
