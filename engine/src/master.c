@@ -99,6 +99,29 @@ static json_t *put_reply(const char *member, json_t *doc, bool changed)
 
 /* ---- tenants ---- */
 
+/* The lengths of a GS1 company prefix: 6 to 12 digits. */
+#define GS1_PREFIX_MIN 6
+#define GS1_PREFIX_MAX 12
+
+/*
+ * A tenant's cartons get SSCCs built on its GS1 company prefix (7.10): one that cannot be a
+ * prefix is refused here, when the tenant is put, rather than at its first pack.close.
+ */
+static int check_gs1_prefix(struct cmd_ctx *c, const char *prefix)
+{
+	if (prefix == NULL)
+		return 0; /* the default prefix */
+	size_t n = strlen(prefix), digits = 0;
+	while (digits < n && prefix[digits] >= '0' && prefix[digits] <= '9')
+		digits++;
+	if (digits == n && n >= GS1_PREFIX_MIN && n <= GS1_PREFIX_MAX)
+		return 0;
+	return cmd_fail(c, WMS_EVALUE, "tenant.gs1_company_prefix",
+	                "tenant.gs1_company_prefix '%s' is not a GS1 company prefix: %d to %d "
+	                "digits",
+	                prefix, GS1_PREFIX_MIN, GS1_PREFIX_MAX);
+}
+
 int master_tenant_put(struct cmd_ctx *c, json_t **reply)
 {
 	json_t *t = json_object_get(c->req, "tenant");
@@ -106,8 +129,11 @@ int master_tenant_put(struct cmd_ctx *c, json_t **reply)
 	struct key k = KEY_INIT;
 	bool changed;
 	key_str(&k, id);
-	int rc = put_doc(c, STORE_TENANTS, &k, t, "tenant",
-	                 json_pack("{s:s, s:O}", "tenant", id, "settings", t), &changed);
+	int rc = check_gs1_prefix(c, req_str(t, "gs1_company_prefix"));
+	if (rc)
+		return rc;
+	rc = put_doc(c, STORE_TENANTS, &k, t, "tenant",
+	             json_pack("{s:s, s:O}", "tenant", id, "settings", t), &changed);
 	if (rc)
 		return rc;
 	*reply = put_reply("tenant", t, changed);
@@ -492,17 +518,32 @@ static int split_stock_key(const struct store_val *k, const char *parts[5])
  * (received with its expiry), an untracked item's never is, so allocation never has to guess
  * whether a row without a lot may be shipped against a lot-tracked order line.
  */
+int master_lot_rule(struct cmd_ctx *c, const json_t *item, const char *lot, const char *field,
+                    const char *how)
+{
+	const char *sku = req_str(item, "sku"), *tenant = req_str(item, "tenant");
+	if (req_bool(item, "lot_tracked", 0) && lot == NULL)
+		return cmd_fail(
+		    c, WMS_EMISSING, field,
+		    "missing field '%s': sku '%s' of tenant '%s' is lot-tracked, so its "
+		    "stock is %s by lot",
+		    field, sku, tenant, how);
+	if (!req_bool(item, "lot_tracked", 0) && lot != NULL)
+		return cmd_fail(c, WMS_EVALUE, field,
+		                "%s '%s': sku '%s' of tenant '%s' is not lot-tracked, so its stock "
+		                "has no lots (item.lot_tracked)",
+		                field, lot, sku, tenant);
+	return 0;
+}
+
 static int stock_lot_rules(struct cmd_ctx *c, const json_t *item, bool receiving)
 {
 	const char *sku = req_str(c->req, "sku"), *tenant = req_str(c->req, "tenant");
 	const char *lot = req_str(c->req, "lot"), *expiry = req_str(c->req, "expiry");
+	int rc = master_lot_rule(c, item, lot, "lot", receiving ? "received" : "counted");
+	if (rc)
+		return rc;
 	if (req_bool(item, "lot_tracked", 0)) {
-		if (lot == NULL)
-			return cmd_fail(
-			    c, WMS_EMISSING, "lot",
-			    "missing field 'lot': sku '%s' of tenant '%s' is lot-tracked, "
-			    "so its stock is %s by lot",
-			    sku, tenant, receiving ? "received" : "counted");
 		if (receiving && expiry == NULL)
 			return cmd_fail(c, WMS_EMISSING, "expiry",
 			                "missing field 'expiry': sku '%s' of tenant '%s' is "
@@ -510,12 +551,6 @@ static int stock_lot_rules(struct cmd_ctx *c, const json_t *item, bool receiving
 			                sku, tenant, lot);
 		return 0;
 	}
-	if (lot)
-		return cmd_fail(
-		    c, WMS_EVALUE, "lot",
-		    "lot '%s': sku '%s' of tenant '%s' is not lot-tracked, so its stock "
-		    "has no lots (item.lot_tracked)",
-		    lot, sku, tenant);
 	if (expiry)
 		return cmd_fail(c, WMS_EVALUE, "expiry",
 		                "expiry '%s': sku '%s' of tenant '%s' is not lot-tracked, so its "
@@ -524,25 +559,21 @@ static int stock_lot_rules(struct cmd_ctx *c, const json_t *item, bool receiving
 	return 0;
 }
 
-/*
- * What the request's warehouse already holds of lot LOT of the request's (tenant, sku), at any
- * location: *KNOWN whether any row of the lot exists, EXPIRY the lot's expiry date ("" when
- * none is recorded) and WHERE a location that records it. A lot is one production batch, so
- * it has one expiry date wherever it is stored.
- */
-static int lot_expiry(struct cmd_ctx *c, const char *lot, bool *known, char expiry[16],
-                      char where[WH_LOC_MAX])
+/* A lot is one production batch, so it has one expiry date wherever it is stored. */
+int master_lot_expiry(struct store_txn *txn, const char *tenant, const char *sku,
+                      const char *warehouse, const char *lot, bool *known, char expiry[16],
+                      char *where)
 {
 	struct key prefix = KEY_INIT;
 	struct store_cursor *cur;
 	struct store_val k, v;
-	key_str(&prefix, req_str(c->req, "tenant"));
-	key_str(&prefix, req_str(c->req, "sku"));
-	key_str(&prefix, req_str(c->req, "warehouse"));
+	key_str(&prefix, tenant);
+	key_str(&prefix, sku);
+	key_str(&prefix, warehouse);
 	*known = false;
 	expiry[0] = '\0';
 	where[0] = '\0';
-	int rc = store_cursor_open(c->txn, STORE_STOCK, &cur);
+	int rc = store_cursor_open(txn, STORE_STOCK, &cur);
 	if (rc)
 		return rc;
 	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
@@ -565,6 +596,14 @@ static int lot_expiry(struct cmd_ctx *c, const char *lot, bool *known, char expi
 	}
 	store_cursor_close(cur);
 	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+/* master_lot_expiry of the request's (tenant, sku, warehouse). */
+static int lot_expiry(struct cmd_ctx *c, const char *lot, bool *known, char expiry[16],
+                      char where[WH_LOC_MAX])
+{
+	return master_lot_expiry(c->txn, req_str(c->req, "tenant"), req_str(c->req, "sku"),
+	                         req_str(c->req, "warehouse"), lot, known, expiry, where);
 }
 
 int master_stock_receive(struct cmd_ctx *c, json_t **reply)

@@ -47,6 +47,24 @@ int master_stock_change(struct cmd_ctx *c, const struct key *k, long long delta_
                         long long delta_reserved, json_t **row);
 
 /*
+ * The lot rule of stock (stock.receive, stock.adjust, return.grade): a lot-tracked ITEM's units
+ * are always held in a named lot, an untracked item's never. LOT may be NULL; HOW says what is
+ * being done ("received", "counted", "restocked") for the message. Errors, naming FIELD:
+ * WMS_EMISSING (no lot for a lot-tracked item), WMS_EVALUE (a lot for an untracked one).
+ */
+int master_lot_rule(struct cmd_ctx *c, const json_t *item, const char *lot, const char *field,
+                    const char *how);
+
+/*
+ * What WAREHOUSE holds of lot LOT of (TENANT, SKU), at any location: *KNOWN whether any stock
+ * row of the lot exists, EXPIRY the lot's expiry date ("" when none is recorded) and WHERE a
+ * location (WH_LOC_MAX bytes) that records it. Errors: store errors.
+ */
+int master_lot_expiry(struct store_txn *txn, const char *tenant, const char *sku,
+                      const char *warehouse, const char *lot, bool *known, char expiry[16],
+                      char *where);
+
+/*
  * Every warehouse document, as a JSON array (new reference). The writer keeps them parsed
  * between commands (orders consult them all the time and they change rarely);
  * warehouse.put and a failed batch drop that copy. Read handlers load from their transaction.

@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "master.h"
 #include "store.h"
+#include "wms/barcode.h"
 #include "wms/time.h"
 
 #include <ctype.h>
@@ -108,20 +109,30 @@ int order_load_no(struct store_txn *txn, uint64_t no, struct order *out)
 	return 0;
 }
 
-int order_load(struct cmd_ctx *c, const char *tenant, const char *id, struct order *out)
+int order_find(struct store_txn *txn, const char *tenant, const char *id, uint64_t *no)
 {
 	struct key k = KEY_INIT;
 	struct store_val v;
 	id_key(&k, tenant, id);
-	int rc = store_get(c->txn, STORE_ORDER_IDS, k.b, k.n, &v);
+	int rc = store_get(txn, STORE_ORDER_IDS, k.b, k.n, &v);
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return WMS_EIO;
+	*no = key_get_u64(v.data);
+	return 0;
+}
+
+int order_load(struct cmd_ctx *c, const char *tenant, const char *id, struct order *out)
+{
+	uint64_t no;
+	int rc = order_find(c->txn, tenant, id, &no);
 	if (rc == WMS_ENOTFOUND)
 		return cmd_fail(c, WMS_ENOTFOUND, "id", "order '%s' of tenant '%s' is not known",
 		                id, tenant);
 	if (rc)
 		return rc;
-	if (v.len != 8)
-		return WMS_EIO;
-	return order_load_no(c->txn, key_get_u64(v.data), out);
+	return order_load_no(c->txn, no, out);
 }
 
 int order_save(struct cmd_ctx *c, const struct order *o)
@@ -358,6 +369,37 @@ static int service_known(struct cmd_ctx *c, const char *service, const char *car
 	return 0;
 }
 
+/*
+ * Packing asks for INS-<code> for each insert (7.7), so a code must make a label the barcode
+ * library reads as an insert (labels.c: A-Z and 0-9 groups joined by single '-', at most 63
+ * characters with the prefix; letters in either case, folded to upper case as the label is).
+ * Anything else could never be scanned and its carton never closed.
+ */
+static int validate_inserts(struct cmd_ctx *c, const json_t *o)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, "inserts"), i, v)
+	{
+		const char *code = json_string_value(v);
+		char label[WMS_BARCODE_MAX_LABEL + 2], field[40];
+		struct wms_barcode bc;
+		int n = snprintf(label, sizeof(label), "INS-%s", code);
+		bool ok = n > 0 && (size_t)n < sizeof(label) &&
+		          wms_barcode_parse(label, (size_t)n, NULL, &bc, NULL) == 0 &&
+		          bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_INSERT;
+		if (ok)
+			continue;
+		snprintf(field, sizeof(field), "order.inserts[%zu]", i);
+		return cmd_fail(c, WMS_EVALUE, field,
+		                "%s '%s' cannot be printed as an insert label INS-<code>: use "
+		                "letters and digits in groups joined by single '-', at most %d "
+		                "characters",
+		                field, code, WMS_BARCODE_MAX_LABEL - 4);
+	}
+	return 0;
+}
+
 static int validate_order(struct cmd_ctx *c, const json_t *o)
 {
 	const char *tenant = req_str(o, "tenant");
@@ -382,6 +424,8 @@ static int validate_order(struct cmd_ctx *c, const json_t *o)
 		                json_object_get(st, "lat") ? "order.ship_to.lon"
 		                                           : "order.ship_to.lat",
 		                "order.ship_to needs both lat and lon, or neither");
+	if ((rc = validate_inserts(c, o)))
+		return rc;
 	size_t i;
 	json_t *line;
 	json_array_foreach(json_object_get(o, "lines"), i, line)
@@ -548,15 +592,16 @@ int order_get(struct cmd_ctx *c, json_t **reply)
 		order_release(&o);
 		return rc;
 	}
-	/* The order as the client knows it, then what the engine knows about it. */
+	/* The order as the client knows it, then what the engine knows about it: the fields
+	 * of the contract (PROTOCOL.md 5.3), not the engine's bookkeeping (watch_due, reply). */
+	static const char *const shown[] = { "no",         "state",          "milestones",
+		                             "allocation", "issues",         "at_risk",
+		                             "late",       "returned_units", "replacements" };
 	json_t *out = json_deep_copy(order_submitted(&o));
-	const char *key;
-	json_t *val;
-	json_object_foreach(o.doc, key, val)
-	{
-		if (strcmp(key, "order") == 0 || strcmp(key, "reply") == 0)
-			continue;
-		json_object_set(out, key, val);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		json_t *val = json_object_get(o.doc, shown[i]);
+		if (val)
+			json_object_set(out, shown[i], val);
 	}
 	add_outlook(out, &o);
 	json_object_set_new(out, "timeline", timeline);

@@ -67,8 +67,10 @@ struct order {
 		0, NULL, false                                                                     \
 	}
 
-/* Loads by tenant and id. Errors: WMS_ENOTFOUND (with c->err naming FIELD when c given). */
+/* Loads by tenant and id. Errors: WMS_ENOTFOUND (with c->err naming field `id`). */
 int order_load(struct cmd_ctx *c, const char *tenant, const char *id, struct order *out);
+/* The internal number of order ID of TENANT. Errors: WMS_ENOTFOUND (c->err untouched). */
+int order_find(struct store_txn *txn, const char *tenant, const char *id, uint64_t *no);
 int order_load_no(struct store_txn *txn, uint64_t no, struct order *out);
 int order_save(struct cmd_ctx *c, const struct order *o);
 void order_release(struct order *o);

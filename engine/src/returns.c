@@ -121,14 +121,51 @@ static bool service_offered(struct cmd_ctx *c, const char *service)
 	return found;
 }
 
+/* Longest order id (PROTOCOL.md: an id is 1-64 characters). */
+#define ORDER_ID_MAX 64
+/* Candidate ids tried for one replacement before giving up. */
+#define REPLACEMENT_TRIES 100
+
+/*
+ * The id of O's next replacement, for return RMA: "<order>-R<n>" (n counts the order's
+ * replacements) when that fits an id, else "<rma>-R<n>" (an rma is unique, and a return
+ * authorises at most one replacement), the rma cut to fit when it is that long itself. An id
+ * some order of the tenant already has (an OMS order named like a replacement, or two cut rmas
+ * alike) is skipped for the next n, so the replacement is always a new order: order.submit
+ * would answer a resend of an existing one instead. Errors: WMS_ECONFLICT naming `rma`.
+ */
+static int replacement_id(struct cmd_ctx *c, const struct order *o, const char *rma,
+                          char id[ORDER_ID_MAX + 1])
+{
+	size_t n = json_array_size(json_object_get(o->doc, "replacements")) + 1;
+	for (int tries = 0; tries < REPLACEMENT_TRIES; tries++, n++) {
+		char suffix[24];
+		int sl = snprintf(suffix, sizeof(suffix), "-R%zu", n);
+		const char *base = order_id(o);
+		if (strlen(base) + (size_t)sl > ORDER_ID_MAX)
+			base = rma;
+		snprintf(id, ORDER_ID_MAX + 1, "%.*s%s", ORDER_ID_MAX - sl, base, suffix);
+		uint64_t no;
+		int rc = order_find(c->txn, order_tenant(o), id, &no);
+		if (rc == WMS_ENOTFOUND)
+			return 0;
+		if (rc)
+			return rc;
+	}
+	return cmd_fail(c, WMS_ECONFLICT, "rma",
+	                "no free id for the replacement order of return '%s' after %d tries", rma,
+	                REPLACEMENT_TRIES);
+}
+
 /* Submits the linked replacement order through order.submit itself. */
-static int replacement(struct cmd_ctx *c, const struct order *o, json_t *lines, bool express,
-                       json_t **reply)
+static int replacement(struct cmd_ctx *c, const struct order *o, const char *rma, json_t *lines,
+                       bool express, json_t **reply)
 {
 	const json_t *sub = order_submitted(o);
-	json_t *prev = json_object_get(o->doc, "replacements");
-	char id[80], by[WMS_TIME_BUFSZ];
-	snprintf(id, sizeof(id), "%.60s-R%zu", order_id(o), json_array_size(prev) + 1);
+	char id[ORDER_ID_MAX + 1], by[WMS_TIME_BUFSZ];
+	int rc = replacement_id(c, o, rma, id);
+	if (rc)
+		return rc;
 	const char *service =
 	    express && service_offered(c, "express") ? "express" : req_str(sub, "service");
 	int64_t promise = c->now + (int64_t)(strcmp(service, "express") == 0 ? 3 : 7) * 86400000;
@@ -138,7 +175,7 @@ static int replacement(struct cmd_ctx *c, const struct order *o, json_t *lines, 
 	              service, "promised_by", wms_time_format(promise, by), "priority", 9);
 	struct cmd_ctx sc = *c;
 	sc.req = json_pack("{s:s, s:o}", "op", "order.submit", "order", order);
-	int rc = order_submit(&sc, reply);
+	rc = order_submit(&sc, reply);
 	if (rc)
 		c->err = sc.err;
 	json_decref((json_t *)sc.req);
@@ -154,7 +191,11 @@ static const char *rma_field(char *buf, size_t n, size_t i, const char *name)
 int return_authorize(struct cmd_ctx *c, json_t **reply)
 {
 	struct order o = ORDER_INIT;
-	int rc = order_load(c, req_str(c->req, "tenant"), req_str(c->req, "order"), &o);
+	const char *tenant = req_str(c->req, "tenant"), *oid = req_str(c->req, "order");
+	int rc = order_load(c, tenant, oid, &o);
+	if (rc == WMS_ENOTFOUND)
+		return cmd_fail(c, WMS_ENOTFOUND, "order", "order '%s' of tenant '%s' is not known",
+		                oid, tenant);
 	if (rc)
 		return rc;
 	json_t *returned = json_object_get(o.doc, "returned_units");
@@ -204,8 +245,7 @@ int return_authorize(struct cmd_ctx *c, json_t **reply)
 		rc = watch_compensation(c, &o, "packing_error", 0, &comp);
 		express = comp && strcmp(req_str(comp, "kind"), "replacement_express") == 0;
 	}
-	if (rc == 0 && json_array_size(repl_lines) > 0)
-		rc = replacement(c, &o, repl_lines, express, &repl);
+	/* The rma first: the replacement's id may be made from it. */
 	char rma[80];
 	if (rc == 0) {
 		if (req_str(c->req, "rma")) {
@@ -222,6 +262,8 @@ int return_authorize(struct cmd_ctx *c, json_t **reply)
 			snprintf(rma, sizeof(rma), "RMA-%06" PRIu64, n);
 		}
 	}
+	if (rc == 0 && json_array_size(repl_lines) > 0)
+		rc = replacement(c, &o, rma, repl_lines, express, &repl);
 	if (rc == 0) {
 		json_t *r = json_pack("{s:s, s:s, s:s, s:I, s:O, s:s}", "rma", rma, "tenant",
 		                      order_tenant(&o), "order", order_id(&o), "order_no",
@@ -339,6 +381,51 @@ int return_receive(struct cmd_ctx *c, json_t **reply)
 	return rc;
 }
 
+/*
+ * Puts QTY units of grade line G (index I) of return R back on location CANON of warehouse WH,
+ * under the lot rules of stock.receive and stock.adjust (master.h): a lot-tracked item's
+ * units go back into a named lot whose expiry the warehouse records (they came out of it),
+ * an untracked item's never into a lot. Then the tenant's backorders of the sku may fill.
+ */
+static int restock(struct cmd_ctx *c, const json_t *r, const json_t *g, size_t i, const char *wh,
+                   const char *canon, long long qty)
+{
+	const char *tenant = req_str(r, "tenant"), *sku = req_str(g, "sku"),
+	           *lot = req_str(g, "lot");
+	char f[48], expiry[16] = "", where[WH_LOC_MAX];
+	json_t *item = NULL, *row = NULL;
+	struct key k = KEY_INIT;
+	int rc = master_item_load(c, tenant, sku, rma_field(f, sizeof(f), i, "sku"), &item);
+	if (rc == 0)
+		rc = master_lot_rule(c, item, lot, rma_field(f, sizeof(f), i, "lot"), "restocked");
+	json_decref(item);
+	if (rc == 0 && lot) {
+		bool known;
+		if ((rc = master_lot_expiry(c->txn, tenant, sku, wh, lot, &known, expiry, where)))
+			return rc;
+		if (!known)
+			return cmd_fail(c, WMS_ENOTFOUND, rma_field(f, sizeof(f), i, "lot"),
+			                "%s: lot '%s' of sku '%s' was never received in warehouse "
+			                "'%s', so its expiry is not known there; restock it under "
+			                "the lot it was shipped from",
+			                f, lot, sku, wh);
+	}
+	if (rc)
+		return rc;
+	master_stock_key(&k, tenant, sku, wh, canon, lot);
+	if ((rc = master_stock_change(c, &k, qty, 0, &row)))
+		return rc;
+	/* A lot restocked at a new location brings its expiry, as stock.adjust does. */
+	if (expiry[0] && req_str(row, "expiry") == NULL) {
+		json_object_set_new(row, "expiry", json_string(expiry));
+		rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0);
+	}
+	json_decref(row);
+	if (rc == 0)
+		rc = alloc_backorders(c, tenant, sku);
+	return rc;
+}
+
 int return_grade(struct cmd_ctx *c, json_t **reply)
 {
 	json_t *r;
@@ -390,13 +477,7 @@ int return_grade(struct cmd_ctx *c, json_t **reply)
 				break;
 			rc = wh_location(wh, loc, canon, NULL, &c->err);
 			json_decref(wh);
-			if (rc)
-				break;
-			struct key k = KEY_INIT;
-			master_stock_key(&k, req_str(r, "tenant"), sku, whid, canon,
-			                 req_str(g, "lot"));
-			if ((rc = master_stock_change(c, &k, qty, 0, NULL)) ||
-			    (rc = alloc_backorders(c, req_str(r, "tenant"), sku)))
+			if (rc || (rc = restock(c, r, g, i, whid, canon, qty)))
 				break;
 			restocked += qty;
 			json_object_set_new(g, "warehouse", json_string(whid));
@@ -462,8 +543,10 @@ static const char *group_of(const json_t *doc, const char *by, char buf[16])
 		return s0 && req_str(s0, "warehouse") ? req_str(s0, "warehouse") : "(none)";
 	if (strcmp(by, "carrier") == 0)
 		return s0 && req_str(s0, "carrier") ? req_str(s0, "carrier") : "(none)";
-	const char *p = req_str(json_object_get(doc, "order"), "promised_by");
-	snprintf(buf, 16, "%.10s", p ? p : "");
+	/* The UTC date of the promise: the text as submitted may carry another offset. */
+	char t[WMS_TIME_BUFSZ];
+	int64_t promise = time_of(json_object_get(doc, "order"), "promised_by");
+	snprintf(buf, 16, "%.10s", promise >= 0 ? wms_time_format(promise, t) : "(none)");
 	return buf;
 }
 

@@ -292,6 +292,15 @@ static bool in_full(const struct order *o)
 	return full;
 }
 
+/* Whether the recorded carrier event H is the news STATUS at AT in LOCATION (NULL: none). */
+static bool same_news(const json_t *h, const char *status, int64_t at, const char *location)
+{
+	const char *loc = req_str(h, "location");
+	if (strcmp(req_str(h, "status"), status) != 0 || time_of(h, "at") != at)
+		return false;
+	return loc == NULL || location == NULL ? loc == location : strcmp(loc, location) == 0;
+}
+
 static int ignored(json_t **reply, const char *tracking, const char *why)
 {
 	*reply = json_pack("{s:s, s:b, s:s}", "tracking", tracking, "ignored", 1, "why", why);
@@ -326,20 +335,26 @@ int carrier_event(struct cmd_ctx *c, json_t **reply)
 		order_release(&o);
 		return WMS_EINTERNAL;
 	}
-	/* The same news twice is a duplicate. */
+	/* The same news twice (status, time and place) is a duplicate. */
 	json_t *hist = json_object_get(s, "carrier_events");
 	size_t i;
 	json_t *h;
 	json_array_foreach(hist, i, h)
 	{
-		if (strcmp(req_str(h, "status"), status) == 0 && time_of(h, "at") == at) {
+		if (same_news(h, status, at, req_str(c->req, "location"))) {
 			order_release(&o);
 			return ignored(reply, tracking, "duplicate");
 		}
 	}
 	enum order_state cur = order_state_parse(req_str(s, "state"));
 	enum order_state to = status_state(status);
-	if (to && rank(to) <= rank(cur) &&
+	if (cur == ORDER_RETURNED) {
+		order_release(&o);
+		return ignored(reply, tracking, "stale: the parcel's trip has ended");
+	}
+	/* Forward only; but a parcel in transit is scanned at every hub it passes (a new scan
+	 * while in transit), and a failed delivery sends it back in transit. */
+	if (to && rank(to) <= rank(cur) && !(to == ORDER_IN_TRANSIT && cur == ORDER_IN_TRANSIT) &&
 	    !(to == ORDER_IN_TRANSIT && cur == ORDER_OUT_FOR_DELIVERY)) {
 		order_release(&o);
 		return ignored(reply, tracking,
@@ -355,10 +370,11 @@ int carrier_event(struct cmd_ctx *c, json_t **reply)
 	json_t *rec =
 	    json_pack("{s:s, s:O}", "status", status, "at", json_object_get(c->req, "at"));
 	const char *fields[] = { "location", "detail", "reason", "estimate" };
+	/* Every event of the parcel names its shipment (order_shipment_move adds it too). */
 	json_t *extra =
-	    json_pack("{s:s, s:O, s:O, s:O}", "tracking", tracking, "carrier",
-	              json_object_get(s, "carrier"), "warehouse", json_object_get(s, "warehouse"),
-	              "carrier_at", json_object_get(c->req, "at"));
+	    json_pack("{s:O, s:s, s:O, s:O, s:O}", "shipment", json_object_get(s, "id"), "tracking",
+	              tracking, "carrier", json_object_get(s, "carrier"), "warehouse",
+	              json_object_get(s, "warehouse"), "carrier_at", json_object_get(c->req, "at"));
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		json_t *x = json_object_get(c->req, fields[f]);
 		if (x) {
@@ -377,6 +393,8 @@ int carrier_event(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(
 		    s, "exception",
 		    json_pack("{s:s, s:O}", "reason", reason, "at", json_object_get(c->req, "at")));
+		/* The event says what is recorded: `other` when the carrier gave no reason. */
+		json_object_set_new(extra, "reason", json_string(reason));
 		/* A delay without the carrier's new date: a day later than we thought. */
 		if (est < 0 && strcmp(reason, "delayed") == 0) {
 			char e[WMS_TIME_BUFSZ];

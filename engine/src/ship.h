@@ -20,9 +20,13 @@
  *   and raises order.at_risk when the delivery slips past the promise; returned_to_sender
  *   ends the parcel's trip (shipment.returned_to_sender). A carrier `estimate` after the
  *   promise raises order.at_risk (carrier_delay).
- *   An unknown tracking number is not_found. The same status at the same time again is a
- *   duplicate, and an event that would move the parcel backwards (in_transit after delivered)
- *   is stale: both are answered {ignored: true, why} and change nothing.
+ *   Every event of a parcel carries its shipment; an exception's carries the reason recorded
+ *   (`other` when the carrier gave none).
+ *   An unknown tracking number is not_found. The same news again (status, time and location)
+ *   is a duplicate, and so is out_for_delivery or delivered while the parcel already is; a new
+ *   in_transit scan while in transit is a hub scan and is recorded. An event that would move
+ *   the parcel backwards (in_transit after delivered) is stale, as is anything after the trip
+ *   ended: both are answered {ignored: true, why} and change nothing.
  */
 #ifndef WMS_SHIP_H
 #define WMS_SHIP_H

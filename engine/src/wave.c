@@ -484,6 +484,9 @@ static int store_wave(struct cmd_ctx *c, uint64_t no, const json_t *doc)
 	json_object_set_new(
 	    head, "batches",
 	    json_integer((json_int_t)json_array_size(json_object_get(doc, "batches"))));
+	/* The header is read whole by every op on the wave: it keeps the at-risk list as
+	 * replies show it, capped, with the count. */
+	cap_list(head, "at_risk");
 	struct key k = KEY_INIT;
 	wave_key(&k, no);
 	rc = store_put_json(c->txn, STORE_WAVES, k.b, k.n, head, STORE_APPEND);
@@ -672,7 +675,11 @@ int wave_get(struct cmd_ctx *c, json_t **reply)
 		json_decref(doc);
 		return rc;
 	}
-	/* The header says how many batches there are; this page lists some of them. */
+	/* The header says how many batches there are; this page lists some of them. The
+	 * at-risk list is capped as in wave.plan (headers stored before it was are capped
+	 * here); each batch's back_at_depot and cutoffs tell the rest. */
+	if (json_object_get(doc, "at_risk_count") == NULL)
+		cap_list(doc, "at_risk");
 	json_object_set(doc, "batch_count", json_object_get(doc, "batches"));
 	json_object_set_new(doc, "batches", list);
 	size_t n = json_array_size(list);
@@ -858,6 +865,9 @@ int wave_release(struct cmd_ctx *c, json_t **reply)
 			json_object_set_new(b, "state", json_string(seq > 0 ? "queued" : "empty"));
 			json_object_set_new(b, "totes", tlist);
 			json_object_set_new(b, "done", json_integer(0));
+			/* The cutoff it is queued under: finishing it must find its queue entry. */
+			if (seq > 0)
+				json_object_set(b, "cutoff", json_object_get(doc, "cutoff"));
 			if (rc == 0)
 				rc = batch_save(c, b);
 			if (rc == 0 && seq > 0) {
@@ -993,6 +1003,90 @@ int wave_task_save(struct cmd_ctx *c, const json_t *task)
 	return store_put_json(c->txn, STORE_TASKS, k.b, k.n, task, 0);
 }
 
+/* A batch document's state ("" when it has none). */
+static const char *batch_state(const json_t *bd)
+{
+	const char *s = req_str(bd, "state");
+	return s ? s : "";
+}
+
+/*
+ * Takes batch (W, B) out of its warehouse's pickers' queue (nothing when it is not queued).
+ * The entry is keyed by the cutoff the batch was queued under: its own `cutoff`, recorded at
+ * release, or for a batch released before batches recorded it, its wave's.
+ */
+static int batch_unqueue(struct cmd_ctx *c, const json_t *bd, uint64_t w, uint32_t b)
+{
+	const char *cut = req_str(bd, "cutoff");
+	json_t *head = NULL;
+	int64_t cutoff;
+	int rc = 0;
+	if (cut == NULL) {
+		struct key hk = KEY_INIT;
+		wave_key(&hk, w);
+		if ((rc = store_get_json(c->txn, STORE_WAVES, hk.b, hk.n, &head)))
+			return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+		cut = req_str(head, "cutoff");
+	}
+	if (cut == NULL || wms_time_parse(cut, &cutoff) != 0)
+		rc = WMS_EINTERNAL;
+	if (rc == 0) {
+		struct key q = KEY_INIT;
+		bqueue_key(&q, req_str(bd, "warehouse"), cutoff, w, b);
+		rc = store_del(c->txn, STORE_BATCH_QUEUE, q.b, q.n);
+		if (rc == WMS_ENOTFOUND)
+			rc = 0;
+	}
+	json_decref(head);
+	return rc;
+}
+
+/* Frees PICKER of warehouse WH when batch (W, B) is the one they hold. */
+static int picker_release(struct cmd_ctx *c, const char *wh, const char *picker, uint64_t w,
+                          uint32_t b)
+{
+	struct key pk = KEY_INIT;
+	struct store_val v;
+	picker_key(&pk, wh, picker);
+	int rc = store_get(c->txn, STORE_PICKERS, pk.b, pk.n, &v);
+	if (rc == WMS_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (v.len != 16)
+		return WMS_EINTERNAL;
+	if (key_get_u64(v.data) != w || key_get_u64((const uint8_t *)v.data + 8) != b)
+		return 0; /* the picker has moved on to another batch */
+	rc = store_del(c->txn, STORE_PICKERS, pk.b, pk.n);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * Batch BD (W, B) has no open task left: it is completed, leaves the pickers' queue (a batch
+ * can be finished before any picker took it: its task ids are on wave.get) and frees its
+ * picker, and batch.completed says so. The caller saves BD.
+ */
+static int batch_complete(struct cmd_ctx *c, json_t *bd, uint64_t w, uint32_t b)
+{
+	char at[WMS_TIME_BUFSZ];
+	const char *picker = req_str(bd, "picker");
+	json_object_set_new(bd, "state", json_string("completed"));
+	json_object_set_new(bd, "completed_at", json_string(wms_time_format(c->now, at)));
+	int rc = batch_unqueue(c, bd, w, b);
+	if (rc == 0 && picker)
+		rc = picker_release(c, req_str(bd, "warehouse"), picker, w, b);
+	if (rc)
+		return rc;
+	json_t *f =
+	    json_pack("{s:O, s:O, s:O}", "batch", json_object_get(bd, "id"), "wave",
+	              json_object_get(bd, "wave"), "warehouse", json_object_get(bd, "warehouse"));
+	if (f == NULL)
+		return WMS_ENOMEM;
+	if (picker)
+		json_object_set_new(f, "picker", json_string(picker));
+	return ev_emit(c, "batch.completed", 0, f);
+}
+
 int wave_task_done(struct cmd_ctx *c, const json_t *task)
 {
 	uint64_t w;
@@ -1005,26 +1099,9 @@ int wave_task_done(struct cmd_ctx *c, const json_t *task)
 		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
 	long long done = req_int(bd, "done", 0) + 1;
 	json_object_set_new(bd, "done", json_integer(done));
-	if (done >= req_int(bd, "tasks", 0)) {
-		char at[WMS_TIME_BUFSZ];
-		json_object_set_new(bd, "state", json_string("completed"));
-		json_object_set_new(bd, "completed_at", json_string(wms_time_format(c->now, at)));
-		const char *picker = req_str(bd, "picker");
-		if (picker) {
-			struct key pk = KEY_INIT;
-			picker_key(&pk, req_str(bd, "warehouse"), picker);
-			rc = store_del(c->txn, STORE_PICKERS, pk.b, pk.n);
-			if (rc == WMS_ENOTFOUND)
-				rc = 0;
-		}
-		if (rc == 0)
-			rc = ev_emit(c, "batch.completed", 0,
-			             json_pack("{s:O, s:O, s:O, s:O}", "batch",
-			                       json_object_get(bd, "id"), "wave",
-			                       json_object_get(bd, "wave"), "warehouse",
-			                       json_object_get(bd, "warehouse"), "picker",
-			                       json_object_get(bd, "picker")));
-	}
+	/* The task that finishes the batch completes it, once. */
+	if (done >= req_int(bd, "tasks", 0) && strcmp(batch_state(bd), "completed") != 0)
+		rc = batch_complete(c, bd, w, b);
 	if (rc == 0)
 		rc = batch_save(c, bd);
 	json_decref(bd);
@@ -1082,6 +1159,133 @@ static json_t *task_view(const json_t *task)
 	return v;
 }
 
+/*
+ * The work left in batch BD (W, B): its first open task (*TASK, NULL when none) and up to 5
+ * after it appended to UPCOMING. Only a queued or picking batch has work; one of those whose
+ * tasks are all finished is completed here (and saved), so that no picker is ever handed a
+ * batch without work.
+ */
+static int batch_work(struct cmd_ctx *c, json_t *bd, uint64_t w, uint32_t b, json_t **task,
+                      json_t *upcoming)
+{
+	const char *st = batch_state(bd);
+	*task = NULL;
+	if (strcmp(st, "queued") != 0 && strcmp(st, "picking") != 0)
+		return 0;
+	int rc = batch_next_task(c->txn, w, b, task, upcoming, 5);
+	if (rc == 0 && *task == NULL && (rc = batch_complete(c, bd, w, b)) == 0)
+		rc = batch_save(c, bd);
+	return rc;
+}
+
+/*
+ * Takes the next entry of warehouse WH's pickers' queue (earliest cutoff, then wave, batch):
+ * *FOUND false when the queue is empty.
+ */
+static int batch_queue_pop(struct cmd_ctx *c, const char *wh, uint64_t *w, uint32_t *b, bool *found)
+{
+	struct key pre = KEY_INIT;
+	struct store_cursor *cur;
+	struct store_val k;
+	key_str(&pre, wh);
+	*found = false;
+	int rc = store_cursor_open(c->txn, STORE_BATCH_QUEUE, &cur);
+	if (rc)
+		return rc;
+	rc = store_cursor_seek(cur, pre.b, pre.n, &k, NULL);
+	if (rc == 0 && key_has_prefix(k.data, k.len, &pre)) {
+		const uint8_t *p = (const uint8_t *)k.data + pre.n;
+		*w = key_get_u64(p + 8);
+		*b = (uint32_t)key_get_u64(p + 16);
+		rc = store_cursor_del(cur);
+		*found = rc == 0;
+	}
+	store_cursor_close(cur);
+	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+/* Hands batch BD (W, B) to PICKER: the picker holds it, it is picking, batch.assigned. */
+static int batch_assign(struct cmd_ctx *c, json_t *bd, uint64_t w, uint32_t b, const char *whid,
+                        const char *picker)
+{
+	struct key pk = KEY_INIT, val = KEY_INIT;
+	char at[WMS_TIME_BUFSZ];
+	picker_key(&pk, whid, picker);
+	wave_batch_key(&val, w, b);
+	int rc = store_put(c->txn, STORE_PICKERS, pk.b, pk.n, val.b, val.n, 0);
+	if (rc)
+		return rc;
+	json_object_set_new(bd, "state", json_string("picking"));
+	json_object_set_new(bd, "picker", json_string(picker));
+	json_object_set_new(bd, "assigned_at", json_string(wms_time_format(c->now, at)));
+	if ((rc = batch_save(c, bd)))
+		return rc;
+	return ev_emit(c, "batch.assigned", 0,
+	               json_pack("{s:O, s:O, s:s, s:s}", "batch", json_object_get(bd, "id"), "wave",
+	                         json_object_get(bd, "wave"), "warehouse", whid, "picker", picker));
+}
+
+/*
+ * The batch PICKER works on in warehouse WHID and its work: the one they hold while it has
+ * work, else the next queued batch that has some (*BD NULL when none is waiting). Queue
+ * entries of batches without work (finished before a picker took them) are dropped on the way:
+ * each pass takes one entry off the queue, so the loop ends.
+ */
+static int picker_batch(struct cmd_ctx *c, const char *whid, const char *picker, json_t **bd,
+                        json_t **task, json_t *upcoming)
+{
+	struct key pk = KEY_INIT;
+	struct store_val v;
+	uint64_t w;
+	uint32_t b;
+	*bd = NULL;
+	*task = NULL;
+	picker_key(&pk, whid, picker);
+	int rc = store_get(c->txn, STORE_PICKERS, pk.b, pk.n, &v);
+	if (rc == 0) {
+		if (v.len != 16)
+			return WMS_EINTERNAL;
+		w = key_get_u64(v.data);
+		b = (uint32_t)key_get_u64((const uint8_t *)v.data + 8);
+		if ((rc = batch_load(c->txn, w, b, bd)))
+			return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+		if ((rc = batch_work(c, *bd, w, b, task, upcoming)) == 0 && *task == NULL) {
+			/* Finished: the picker is free for the next one. */
+			json_decref(*bd);
+			*bd = NULL;
+			rc = store_del(c->txn, STORE_PICKERS, pk.b, pk.n);
+			rc = rc == WMS_ENOTFOUND ? 0 : rc;
+		}
+	} else if (rc == WMS_ENOTFOUND) {
+		rc = 0;
+	}
+	while (rc == 0 && *bd == NULL) {
+		bool found;
+		if ((rc = batch_queue_pop(c, whid, &w, &b, &found)) || !found)
+			break;
+		rc = batch_load(c->txn, w, b, bd);
+		if (rc == WMS_ENOTFOUND) { /* an entry without its batch: drop it */
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = batch_work(c, *bd, w, b, task, upcoming);
+		if (rc == 0 && *task != NULL)
+			rc = batch_assign(c, *bd, w, b, whid, picker);
+		else if (rc == 0) {
+			json_decref(*bd);
+			*bd = NULL;
+		}
+	}
+	if (rc) {
+		json_decref(*bd);
+		json_decref(*task);
+		*bd = NULL;
+		*task = NULL;
+	}
+	return rc;
+}
+
 int task_next(struct cmd_ctx *c, json_t **reply)
 {
 	const char *whid = req_str(c->req, "warehouse"), *picker = req_str(c->req, "picker");
@@ -1090,77 +1294,16 @@ int task_next(struct cmd_ctx *c, json_t **reply)
 	if (rc)
 		return rc;
 	json_decref(wh);
-	struct key pk = KEY_INIT;
-	struct store_val v;
-	uint64_t w = 0;
-	uint32_t b = 0;
-	bool assigned = false;
-	picker_key(&pk, whid, picker);
-	rc = store_get(c->txn, STORE_PICKERS, pk.b, pk.n, &v);
-	if (rc == 0 && v.len == 16) {
-		w = key_get_u64(v.data);
-		b = (uint32_t)key_get_u64((const uint8_t *)v.data + 8);
-	} else if (rc == WMS_ENOTFOUND) {
-		/* The next queued batch of this warehouse: earliest cutoff, then wave, batch. */
-		struct key pre = KEY_INIT;
-		key_str(&pre, whid);
-		struct store_cursor *cur;
-		struct store_val k;
-		if ((rc = store_cursor_open(c->txn, STORE_BATCH_QUEUE, &cur)))
-			return rc;
-		rc = store_cursor_seek(cur, pre.b, pre.n, &k, NULL);
-		if (rc == 0 && key_has_prefix(k.data, k.len, &pre)) {
-			const uint8_t *p = (const uint8_t *)k.data + pre.n;
-			w = key_get_u64(p + 8);
-			b = (uint32_t)key_get_u64(p + 16);
-			rc = store_cursor_del(cur);
-			assigned = rc == 0;
-		} else if (rc == 0 || rc == WMS_ENOTFOUND) {
-			rc = 0;
-		}
-		store_cursor_close(cur);
-		if (rc)
-			return rc;
-		if (!assigned) {
-			*reply = json_pack("{s:n, s:n, s:s}", "batch", "task", "message",
-			                   "no released work waiting in this warehouse");
-			return 0;
-		}
-		struct key val = KEY_INIT;
-		wave_batch_key(&val, w, b);
-		if ((rc = store_put(c->txn, STORE_PICKERS, pk.b, pk.n, val.b, val.n, 0)))
-			return rc;
-	} else if (rc == 0) {
-		return WMS_EINTERNAL;
-	} else {
-		return rc;
-	}
-	json_t *bd;
-	if ((rc = batch_load(c->txn, w, b, &bd)))
-		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
-	if (assigned) {
-		char at[WMS_TIME_BUFSZ];
-		json_object_set_new(bd, "state", json_string("picking"));
-		json_object_set_new(bd, "picker", json_string(picker));
-		json_object_set_new(bd, "assigned_at", json_string(wms_time_format(c->now, at)));
-		rc = batch_save(c, bd);
-		if (rc == 0)
-			rc = ev_emit(c, "batch.assigned", 0,
-			             json_pack("{s:O, s:O, s:s, s:s}", "batch",
-			                       json_object_get(bd, "id"), "wave",
-			                       json_object_get(bd, "wave"), "warehouse", whid,
-			                       "picker", picker));
-		if (rc) {
-			json_decref(bd);
-			return rc;
-		}
-	}
-	json_t *task = NULL, *upcoming = json_array();
-	rc = batch_next_task(c->txn, w, b, &task, upcoming, 5);
-	if (rc) {
-		json_decref(bd);
+	json_t *bd, *task, *upcoming = json_array();
+	if ((rc = picker_batch(c, whid, picker, &bd, &task, upcoming))) {
 		json_decref(upcoming);
 		return rc;
+	}
+	if (bd == NULL) {
+		json_decref(upcoming);
+		*reply = json_pack("{s:n, s:n, s:s}", "batch", "task", "message",
+		                   "no released work waiting in this warehouse");
+		return 0;
 	}
 	json_t *up = json_array();
 	size_t i;
@@ -1170,8 +1313,7 @@ int task_next(struct cmd_ctx *c, json_t **reply)
 	                  json_object_get(t, "location"), "sku", json_object_get(t, "sku"), "qty",
 	                  json_object_get(t, "qty")));
 	json_decref(upcoming);
-	*reply = json_pack("{s:o, s:o, s:o}", "batch", bd, "task",
-	                   task ? task_view(task) : json_null(), "upcoming", up);
+	*reply = json_pack("{s:o, s:o, s:o}", "batch", bd, "task", task_view(task), "upcoming", up);
 	json_decref(task);
 	return 0;
 }

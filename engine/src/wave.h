@@ -17,7 +17,9 @@
  * quantity, the tote of the order), assigns each order a tote (TOTE-nnnnnn), moves the
  * shipments to `waved`, and queues the batches for pickers. task.next gives a picker the
  * batch it is working on, or the next queued batch (earliest cutoff first), and its next
- * open task in route order.
+ * open task in route order. A batch whose tasks are all finished (picked, shorted or
+ * withdrawn; through task.next or by task ids alone) is completed: it leaves the queue and
+ * frees its picker, so task.next never hands out a batch without work.
  *
  * Storage: waves (u64 wave no -> document with batches and stops), batches (wave, batch ->
  * progress and totes), tasks (wave, batch, seq -> task), the batch queue (warehouse, cutoff,
@@ -54,8 +56,9 @@ int wave_task_load(struct cmd_ctx *c, const char *task, const char *field, json_
 int wave_task_save(struct cmd_ctx *c, const json_t *task);
 
 /*
- * Task TASK is finished (picked in full or shorted): counts it in its batch, and when the
- * batch has no open task left frees the picker and emits batch.completed.
+ * Task TASK is finished (picked in full, shorted or withdrawn): counts it in its batch, and
+ * when the batch has no open task left completes it, once: out of the pickers' queue, its
+ * picker (if any) freed, batch.completed {batch, wave, warehouse, picker?}.
  */
 int wave_task_done(struct cmd_ctx *c, const json_t *task);
 

@@ -301,12 +301,13 @@ static void on_backordered(struct wms_notify *n, const struct ev *e, struct wms_
 {
 	(void)n;
 	struct text t = begin(out, e, "email", "backordered");
-	const json_t *shorts = json_object_get(e->obj, "short");
+	/* The engine lists each sku short as {sku, need, available} (PROTOCOL.md 8.1). */
+	const json_t *missing = json_object_get(e->obj, "missing");
 	size_t i, named = 0, more = 0;
 	const json_t *line;
-	json_array_foreach(shorts, i, line)
+	json_array_foreach(missing, i, line)
 	{
-		long long q;
+		long long need, avail = 0;
 		const char *sku = str(line, "sku");
 		if (sku == NULL)
 			continue;
@@ -316,8 +317,11 @@ static void on_backordered(struct wms_notify *n, const struct ev *e, struct wms_
 		}
 		add(&t, named == 0 ? "Part of your order %s is temporarily out of stock: " : ", ",
 		    e->order);
-		if (integer(line, "qty", &q) && q > 0)
-			add(&t, "%lld x %s", q, sku);
+		/* The units that are not there: what the order needs beyond what is available. */
+		if (!integer(line, "available", &avail) || avail < 0)
+			avail = 0;
+		if (integer(line, "need", &need) && need > avail)
+			add(&t, "%lld x %s", need - avail, sku);
 		else
 			add(&t, "%s", sku);
 		named++;

@@ -440,6 +440,37 @@ static void test_item_put_refuses_a_variable_measure_gtin(void **state)
 	tengine_close(&t);
 }
 
+/* ---- tenants ---- */
+
+static void test_tenant_put_refuses_a_gs1_company_prefix_that_is_not_6_to_12_digits(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+	                         "\"Acme\",\"gs1_company_prefix\":\"4012345\"}}"));
+	/* Refused when the tenant is put, not at its first pack.close. */
+	static const char *const bad[] = { "abc", "12345", "40123x5", "", "+123456", " 4012345" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused(tcall(&t,
+		                     "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+		                     "\"Acme\",\"gs1_company_prefix\":\"%s\"}}",
+		                     bad[i]),
+		               "bad_value", "tenant.gs1_company_prefix", bad[i]);
+	/* Nothing changed: the tenant keeps its prefix. */
+	json_t *r = tcall_ok(&t, "{\"op\":\"tenant.get\",\"id\":\"acme\"}");
+	assert_string_equal(tget_str(r, "tenant.gs1_company_prefix"), "4012345");
+	json_decref(r);
+	/* The shortest and the longest prefix are taken. */
+	static const char *const good[] = { "061414", "061414123456" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		json_decref(tcall_ok(&t,
+		                     "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+		                     "\"Acme\",\"gs1_company_prefix\":\"%s\"}}",
+		                     good[i]));
+	tengine_close(&t);
+}
+
 /* ---- lots and expiry ---- */
 
 static void test_stock_receive_refuses_lot_for_untracked_item(void **state)
@@ -894,6 +925,8 @@ int main(void)
 		cmocka_unit_test(test_item_put_refuses_a_pack_qty_above_one_for_a_unit_gtin),
 		cmocka_unit_test(test_item_put_requires_a_qty_of_two_or_more_for_a_case_gtin),
 		cmocka_unit_test(test_item_put_refuses_a_variable_measure_gtin),
+		cmocka_unit_test(
+		    test_tenant_put_refuses_a_gs1_company_prefix_that_is_not_6_to_12_digits),
 		cmocka_unit_test(test_stock_receive_refuses_lot_for_untracked_item),
 		cmocka_unit_test(test_stock_receive_requires_lot_and_expiry_for_a_tracked_item),
 		cmocka_unit_test(

@@ -98,7 +98,8 @@ static void test_a_packed_order_ships_with_a_tracking_number_and_is_followed_to_
 	json_decref(m);
 
 	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", ",\"location\":\"Leipzig\"", 0);
-	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", NULL, 1); /* duplicate */
+	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", ",\"location\":\"Leipzig\"",
+	        1); /* the same news again: a duplicate */
 	assert_string_equal(state_of(&t, "O-1", st), "in_transit");
 	carrier(&t, tracking, "delivered", "2026-11-26T11:00:00Z", NULL, 0);
 	assert_string_equal(state_of(&t, "O-1", st), "delivered");
@@ -190,6 +191,87 @@ test_a_carrier_delay_past_the_promise_is_at_risk_and_late_uses_the_tenants_polic
 	tengine_close(&t);
 }
 
+/* O-1 packed and shipped (promise 2026-11-28): its tracking number into TRACKING. */
+static void shipped(struct tengine *t, char tracking[64])
+{
+	to_packed(t, "O-1", "2026-11-28T00:00:00Z");
+	json_t *r = tcall_ok(t, "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\"}");
+	snprintf(tracking, 64, "%s", tget_str(r, "tracking"));
+	json_decref(r);
+}
+
+static void
+test_each_hub_scan_in_transit_is_news_and_only_the_same_scan_again_is_a_duplicate(void **s)
+{
+	(void)s;
+	struct tengine t;
+	char tracking[64], st[32];
+	tengine_open(&t);
+	tseed_basic(&t);
+	shipped(&t, tracking);
+	carrier(&t, tracking, "in_transit", "2026-11-24T19:00:00Z", ",\"location\":\"Leipzig\"", 0);
+	/* The parcel passes another hub: a new in_transit scan, recorded and announced. */
+	carrier(&t, tracking, "in_transit", "2026-11-25T03:00:00Z", ",\"location\":\"Hannover\"",
+	        0);
+	/* The same time at another place is another scan too. */
+	carrier(&t, tracking, "in_transit", "2026-11-25T03:00:00Z", ",\"location\":\"Kassel\"", 0);
+	/* The carrier resends the Hannover scan: that one is a duplicate. */
+	carrier(&t, tracking, "in_transit", "2026-11-25T03:00:00Z", ",\"location\":\"Hannover\"",
+	        1);
+	assert_int_equal(count(&t, "shipment.in_transit"), 3);
+	assert_int_equal(count(&t, "order.in_transit"), 1); /* the order moved once */
+	json_t *o = tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"O-1\"}");
+	json_t *hist = tget(o, "order.allocation.shipments[0].carrier_events");
+	assert_int_equal(json_array_size(hist), 3);
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].carrier_events[1].location"),
+	                    "Hannover");
+	assert_string_equal(tget_str(o, "order.state"), "in_transit");
+	json_decref(o);
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"shipment.in_transit\"}");
+	assert_string_equal(tget_str(ev, "events[1].location"), "Hannover");
+	assert_string_equal(tget_str(ev, "events[1].shipment"), "S1-1");
+	json_decref(ev);
+	/* Delivered, a late hub scan does not move the order back. */
+	carrier(&t, tracking, "delivered", "2026-11-26T11:00:00Z", NULL, 0);
+	carrier(&t, tracking, "in_transit", "2026-11-26T12:00:00Z", ",\"location\":\"Berlin\"", 1);
+	assert_string_equal(state_of(&t, "O-1", st), "delivered");
+	assert_int_equal(count(&t, "shipment.in_transit"), 3);
+	tengine_close(&t);
+}
+
+static void test_exception_and_return_events_name_the_shipment_and_the_recorded_reason(void **s)
+{
+	(void)s;
+	struct tengine t;
+	char tracking[64];
+	tengine_open(&t);
+	tseed_basic(&t);
+	shipped(&t, tracking);
+	/* No reason from the carrier: recorded as `other`, and the event says so. */
+	carrier(&t, tracking, "exception", "2026-11-25T09:00:00Z", ",\"detail\":\"sorter jam\"", 0);
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"shipment.exception\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].shipment"), "S1-1");
+	assert_string_equal(tget_str(ev, "events[0].reason"), "other");
+	assert_string_equal(tget_str(ev, "events[0].tracking"), tracking);
+	json_decref(ev);
+	json_t *o = tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"O-1\"}");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].exception.reason"), "other");
+	json_decref(o);
+	carrier(&t, tracking, "exception", "2026-11-25T10:00:00Z", ",\"reason\":\"address\"", 0);
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"shipment.exception\"}");
+	assert_string_equal(tget_str(ev, "events[1].reason"), "address");
+	json_decref(ev);
+	carrier(&t, tracking, "returned_to_sender", "2026-11-26T08:00:00Z", NULL, 0);
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"shipment.returned_to_sender\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].shipment"), "S1-1");
+	json_decref(ev);
+	/* The trip has ended: later news changes nothing. */
+	carrier(&t, tracking, "in_transit", "2026-11-26T09:00:00Z", NULL, 1);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +281,10 @@ int main(void)
 		    test_a_wave_not_started_in_time_raises_at_risk_when_it_becomes_knowable),
 		cmocka_unit_test(
 		    test_a_carrier_delay_past_the_promise_is_at_risk_and_late_uses_the_tenants_policy),
+		cmocka_unit_test(
+		    test_each_hub_scan_in_transit_is_news_and_only_the_same_scan_again_is_a_duplicate),
+		cmocka_unit_test(
+		    test_exception_and_return_events_name_the_shipment_and_the_recorded_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -369,6 +369,230 @@ static void pick_all(struct tengine *t, char *tote, size_t n)
 	fail_msg("the cart never emptied");
 }
 
+static void test_wave_get_caps_the_at_risk_list_as_wave_plan_does(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A01-02-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\","
+	                         "\"qty\":2000,\"idem_key\":\"more\"}"));
+	enum { N = 1005 }; /* more than a reply lists */
+	for (int i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "R-%04d", i);
+		submit(&t, id, 1, 1, 0, 0);
+	}
+	/* A day of packing per cart: every shipment misses today's cutoff. */
+	json_t *r = tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\",\"max_orders\":"
+	                         "2000,\"method\":\"single\",\"pack_minutes\":1440}");
+	assert_int_equal(tget_int(r, "waves[0].at_risk_count"), N);
+	assert_int_equal(json_array_size(tget(r, "waves[0].at_risk")), 1000);
+	json_t *g =
+	    tcall_ok(&t, "{\"op\":\"wave.get\",\"wave\":\"%s\"}", tget_str(r, "waves[0].id"));
+	assert_int_equal(tget_int(g, "wave.at_risk_count"), N);
+	assert_int_equal(json_array_size(tget(g, "wave.at_risk")), 1000);
+	/* The listed ones are the first in plan order, the same as wave.plan's. */
+	assert_string_equal(tget_str(g, "wave.at_risk[999].shipment"),
+	                    tget_str(r, "waves[0].at_risk[999].shipment"));
+	json_decref(g);
+	/* Released, the wave keeps the capped list and its count. */
+	json_decref(
+	    tcall_ok(&t, "{\"op\":\"wave.release\",\"wave\":\"%s\"}", tget_str(r, "waves[0].id")));
+	g = tcall_ok(&t, "{\"op\":\"wave.get\",\"wave\":\"%s\"}", tget_str(r, "waves[0].id"));
+	assert_int_equal(tget_int(g, "wave.at_risk_count"), N);
+	assert_int_equal(json_array_size(tget(g, "wave.at_risk")), 1000);
+	json_decref(g);
+	json_decref(r);
+	tengine_close(&t);
+}
+
+/* ---- finished batches (the batch queue and the pickers) ---- */
+
+/* Plans the queue with one tote a cart (a batch per order) and releases it: the wave id. */
+static void release_one_order_carts(struct tengine *t, char wave[16])
+{
+	json_t *r = tcall_ok(t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\","
+	                        "\"cart\":{\"totes\":1}}");
+	snprintf(wave, 16, "%s", tget_str(r, "waves[0].id"));
+	json_decref(r);
+	json_decref(tcall_ok(t, "{\"op\":\"wave.release\",\"wave\":\"%s\"}", wave));
+}
+
+/* Batch K of WAVE as wave.get shows it (owned). */
+static json_t *batch_doc(struct tengine *t, const char *wave, int k)
+{
+	json_t *g = tcall_ok(t,
+	                     "{\"op\":\"wave.get\",\"wave\":\"%s\",\"batches_after\":%d,"
+	                     "\"batch_limit\":1}",
+	                     wave, k - 1);
+	json_t *b = json_incref(tget(g, "wave.batches[0]"));
+	json_decref(g);
+	assert_non_null(b);
+	return b;
+}
+
+/* Picks every stop of batch document B by its task ids, without task.next. */
+static void pick_batch_by_task_ids(struct tengine *t, const json_t *b, const char *prefix)
+{
+	json_t *stops = json_object_get(b, "stops");
+	for (size_t i = 0; i < json_array_size(stops); i++) {
+		json_t *st = json_array_get(stops, i);
+		const char *task = json_string_value(json_object_get(st, "task"));
+		char id[48], code[64];
+		assert_non_null(task);
+		int sku = atoi(json_string_value(json_object_get(st, "sku")) + 4);
+		snprintf(id, sizeof(id), "%s-%zu-l", prefix, i);
+		snprintf(code, sizeof(code), "LOC-%s",
+		         json_string_value(json_object_get(st, "location")));
+		assert_verdict(scan(t, task, id, code), "accepted", NULL);
+		for (long long q = 0; q < json_integer_value(json_object_get(st, "qty")); q++) {
+			snprintf(id, sizeof(id), "%s-%zu-%lld", prefix, i, q);
+			assert_verdict(scan(t, task, id, gtin_of[sku - 1]), "accepted", NULL);
+		}
+		/* The tote of the stop's shipment, from the batch's totes. */
+		json_t *totes = json_object_get(b, "totes");
+		const char *tote = NULL;
+		for (size_t k = 0; k < json_array_size(totes); k++)
+			if (strcmp(json_string_value(
+			               json_object_get(json_array_get(totes, k), "shipment")),
+			           json_string_value(json_object_get(st, "shipment"))) == 0)
+				tote = json_string_value(
+				    json_object_get(json_array_get(totes, k), "tote"));
+		assert_non_null(tote);
+		snprintf(id, sizeof(id), "%s-%zu-t", prefix, i);
+		assert_verdict(scan(t, task, id, tote), "accepted", NULL);
+	}
+}
+
+static json_t *next_for(struct tengine *t, const char *picker)
+{
+	return tcall_ok(t, "{\"op\":\"task.next\",\"warehouse\":\"W1\",\"picker\":\"%s\"}", picker);
+}
+
+static void assert_no_work(json_t *r)
+{
+	assert_true(json_is_null(tget(r, "batch")));
+	assert_true(json_is_null(tget(r, "task")));
+	assert_non_null(tget_str(r, "message"));
+	json_decref(r);
+}
+
+/* The batch.completed events after seq AFTER (owned events.read reply). */
+static json_t *completed_after(struct tengine *t, long long after)
+{
+	return tcall_ok(t, "{\"op\":\"events.read\",\"after\":%lld,\"prefix\":\"batch.completed\"}",
+	                after);
+}
+
+static void test_a_batch_finished_before_any_picker_took_it_is_never_handed_out(void **state)
+{
+	(void)state;
+	struct tengine t;
+	char wave[16], b2[32];
+	open_with_orders(&t, 2); /* two orders, one cart each: batches B1 and B2 */
+	release_one_order_carts(&t, wave);
+	/* B1's tasks are scanned from wave.get, with no picker ever asking for them. */
+	json_t *b1 = batch_doc(&t, wave, 1);
+	pick_batch_by_task_ids(&t, b1, "d");
+	json_decref(b1);
+	b1 = batch_doc(&t, wave, 1);
+	assert_string_equal(tget_str(b1, "state"), "completed");
+	json_decref(b1);
+	/* batch.completed carries its fields; no picker had it, so none is named. */
+	json_t *ev = completed_after(&t, 0);
+	assert_int_equal(tget_int(ev, "count"), 1);
+	char b1id[32];
+	snprintf(b1id, sizeof(b1id), "%s-B1", wave);
+	assert_string_equal(tget_str(ev, "events[0].batch"), b1id);
+	assert_string_equal(tget_str(ev, "events[0].wave"), wave);
+	assert_string_equal(tget_str(ev, "events[0].warehouse"), "W1");
+	assert_null(tget(ev, "events[0].picker"));
+	json_decref(ev);
+	/* The first picker gets B2, not the finished B1; the next one finds no work. */
+	snprintf(b2, sizeof(b2), "%s-B2", wave);
+	json_t *n = next_for(&t, "P1");
+	assert_string_equal(tget_str(n, "batch.id"), b2);
+	assert_string_equal(tget_str(n, "batch.state"), "picking");
+	assert_non_null(tget_str(n, "task.id"));
+	json_decref(n);
+	assert_no_work(next_for(&t, "P2"));
+	/* B1 stays completed: nobody set it back to picking. */
+	b1 = batch_doc(&t, wave, 1);
+	assert_string_equal(tget_str(b1, "state"), "completed");
+	assert_null(tget(b1, "picker"));
+	json_decref(b1);
+	tengine_close(&t);
+}
+
+static void test_a_picker_who_finishes_a_batch_gets_the_next_one_then_no_work(void **state)
+{
+	(void)state;
+	struct tengine t;
+	char wave[16], bid[32];
+	open_with_orders(&t, 2);
+	release_one_order_carts(&t, wave);
+	/* P1 takes B1 and finishes it through task.next. */
+	json_t *n = next_for(&t, "P1");
+	snprintf(bid, sizeof(bid), "%s-B1", wave);
+	assert_string_equal(tget_str(n, "batch.id"), bid);
+	json_decref(n);
+	json_t *b1 = batch_doc(&t, wave, 1);
+	pick_batch_by_task_ids(&t, b1, "p");
+	json_decref(b1);
+	json_t *ev = completed_after(&t, 0);
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].batch"), bid);
+	assert_string_equal(tget_str(ev, "events[0].picker"), "P1");
+	json_decref(ev);
+	/* Free again, P1 gets the next batch with its first task. */
+	snprintf(bid, sizeof(bid), "%s-B2", wave);
+	n = next_for(&t, "P1");
+	assert_string_equal(tget_str(n, "batch.id"), bid);
+	assert_string_equal(tget_str(n, "batch.picker"), "P1");
+	assert_non_null(tget_str(n, "task.id"));
+	json_decref(n);
+	/* Another picker finds nothing: B2 is P1's, B1 is done. */
+	assert_no_work(next_for(&t, "P2"));
+	/* P1 finishes B2 too: then neither picker is handed a finished batch. */
+	json_t *b2 = batch_doc(&t, wave, 2);
+	pick_batch_by_task_ids(&t, b2, "q");
+	json_decref(b2);
+	assert_no_work(next_for(&t, "P1"));
+	assert_no_work(next_for(&t, "P2"));
+	ev = completed_after(&t, 0);
+	assert_int_equal(tget_int(ev, "count"), 2);
+	json_decref(ev);
+	tengine_close(&t);
+}
+
+static void test_a_batch_shorted_before_any_picker_took_it_leaves_the_queue(void **state)
+{
+	(void)state;
+	struct tengine t;
+	char wave[16], bid[32];
+	open_with_orders(&t, 2); /* O-00: 1 x SKU-1 alone in B1 */
+	release_one_order_carts(&t, wave);
+	json_t *b1 = batch_doc(&t, wave, 1);
+	json_t *r = tcall_ok(&t,
+	                     "{\"op\":\"pick.short\",\"device\":\"HH-1\",\"scan_id\":\"s1\","
+	                     "\"task\":\"%s\",\"found\":0}",
+	                     tget_str(b1, "stops[0].task"));
+	json_decref(r);
+	json_decref(b1);
+	/* Every task of B1 is finished (shorted): it is completed and out of the queue. */
+	b1 = batch_doc(&t, wave, 1);
+	assert_string_equal(tget_str(b1, "state"), "completed");
+	json_decref(b1);
+	json_t *n = next_for(&t, "P1");
+	snprintf(bid, sizeof(bid), "%s-B2", wave);
+	assert_string_equal(tget_str(n, "batch.id"), bid);
+	json_decref(n);
+	assert_no_work(next_for(&t, "P2"));
+	tengine_close(&t);
+}
+
 static json_t *pack(struct tengine *t, const char *op, const char *id, const char *field)
 {
 	return tcall(t, "{\"op\":\"pack.%s\",\"station\":\"PS-1\",\"scan_id\":\"%s\"%s}", op, id,
@@ -440,6 +664,11 @@ int main(void)
 		cmocka_unit_test(test_a_short_pick_writes_off_stock_and_reallocates),
 		cmocka_unit_test(
 		    test_packing_checks_items_inserts_and_weight_before_the_sscc_label),
+		cmocka_unit_test(test_wave_get_caps_the_at_risk_list_as_wave_plan_does),
+		cmocka_unit_test(
+		    test_a_batch_finished_before_any_picker_took_it_is_never_handed_out),
+		cmocka_unit_test(test_a_picker_who_finishes_a_batch_gets_the_next_one_then_no_work),
+		cmocka_unit_test(test_a_batch_shorted_before_any_picker_took_it_leaves_the_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tengine.h"
 #include "wms/notify.h"
 
 #define assert_contains(hay, needle)                                                               \
@@ -109,18 +110,46 @@ static void test_order_received_thanks_the_customer_with_items_and_promised_day(
 
 static void test_backorder_names_the_short_skus_and_counts_the_rest(void **state)
 {
-	struct wms_notify_msg m = one(
-	    *state, "backordered",
-	    EV(7, "order.backordered", "2026-11-23T09:00:01Z",
-	       ",\"reason\":\"insufficient_stock\",\"short\":[{\"sku\":\"S1\",\"qty\":2},"
-	       "{\"sku\":\"S2\",\"qty\":1},{\"sku\":\"S3\",\"qty\":1},{\"sku\":\"S4\",\"qty\":1},"
-	       "{\"sku\":\"S5\",\"qty\":1},{\"sku\":\"S6\",\"qty\":4}]"));
+	/* The engine's shape (PROTOCOL.md 8.1): missing [{sku, need, available}]. */
+	struct wms_notify_msg m =
+	    one(*state, "backordered",
+	        EV(7, "order.backordered", "2026-11-23T09:00:01Z",
+	           ",\"reason\":\"insufficient_stock\",\"missing\":[{\"sku\":\"S1\",\"need\":3,"
+	           "\"available\":1},{\"sku\":\"S2\",\"need\":1,\"available\":0},{\"sku\":\"S3\","
+	           "\"need\":1,\"available\":0},{\"sku\":\"S4\",\"need\":1,\"available\":0},"
+	           "{\"sku\":\"S5\",\"need\":1,\"available\":0},{\"sku\":\"S6\",\"need\":4,"
+	           "\"available\":0}]"));
 	assert_contains(m.text, "Part of your order SO-1001 is temporarily out of stock: 2 x S1, "
 	                        "1 x S2");
 	assert_contains(m.text, "S5 and 1 more item.");
 	assert_lacks(m.text, "S6");
 	assert_lacks(m.text, "insufficient_stock"); /* an engine code is not customer words */
 	assert_contains(m.text, "new delivery date");
+}
+
+/*
+ * The contract between the two sides: an order the engine itself backorders (tengine, its
+ * real event) gives a notice that names the missing item and how many are missing.
+ */
+static void test_a_backorder_the_engine_emits_names_its_missing_items(void **state)
+{
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t); /* 100 of each sku at W1 */
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-3\",\"qty\":130}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\"},\"service\":"
+	                         "\"standard\",\"promised_by\":\"2026-11-30T23:59:59Z\"}}"));
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"order.backordered\"}");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	struct wms_notify_out out;
+	assert_int_equal(wms_notify_event(*state, tget(ev, "events[0]"), &out), 0);
+	json_decref(ev);
+	tengine_close(&t);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].kind, "backordered");
+	assert_contains(out.msg[0].text, "temporarily out of stock: 30 x SKU-3");
 }
 
 static void test_shipped_names_carrier_tracking_and_the_expected_day(void **state)
@@ -662,6 +691,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, release)
 		T(test_order_received_thanks_the_customer_with_items_and_promised_day),
 		T(test_backorder_names_the_short_skus_and_counts_the_rest),
+		T(test_a_backorder_the_engine_emits_names_its_missing_items),
 		T(test_shipped_names_carrier_tracking_and_the_expected_day),
 		T(test_shipped_in_several_cartons_says_how_many_parcels),
 		T(test_only_the_first_in_transit_scan_of_a_shipment_is_announced),
