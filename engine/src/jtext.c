@@ -354,8 +354,9 @@ static int lex_string(struct lexer *lx, const char **s, size_t *n)
 		lx->p = q + 1;
 		return 0;
 	}
-	/* Escapes: unescape into scratch (never longer than the text). */
-	if (scratch_reserve(lx, (size_t)(lx->end - start)))
+	/* Escapes: unescape into scratch (never longer than the text; at least one byte, so
+	 * that scratch exists even for a string cut at the end of the text). */
+	if (scratch_reserve(lx, (size_t)(lx->end - start) + 1))
 		return -1;
 	size_t o = (size_t)(q - start);
 	memcpy(lx->scratch, start, o);

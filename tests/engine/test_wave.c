@@ -357,7 +357,7 @@ static void pick_all(struct tengine *t, char *tote, size_t n)
 		assert_verdict(scan(t, task, sid, code), "accepted", NULL);
 		int sku = atoi(tget_str(nx, "task.sku") + 4);
 		for (long long q = 0; q < tget_int(nx, "task.qty"); q++) {
-			char id[32];
+			char id[48];
 			snprintf(id, sizeof(id), "p%d-%lld", i, q);
 			assert_verdict(scan(t, task, id, gtin_of[sku - 1]), "accepted", NULL);
 		}
