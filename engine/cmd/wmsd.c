@@ -18,10 +18,12 @@
 #include <string.h>
 
 static struct wms_engine *engine;
+static volatile sig_atomic_t stop_requested; /* also a signal that came while seeding */
 
 static void on_signal(int sig)
 {
 	(void)sig;
+	stop_requested = 1;
 	if (engine)
 		wms_engine_request_stop(engine);
 }
@@ -119,24 +121,37 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	int rc = wms_engine_open(&cfg, &engine, &err);
+	int rc;
+	if (seed) {
+		/* Seed before serving: a client that connects at once must not see an empty store
+		 * (or half a network). The engine runs without sockets for it, then restarts. */
+		struct wms_engine_config quiet = cfg;
+		quiet.listen_url = NULL;
+		quiet.events_url = NULL;
+		size_t loaded = 0;
+		if ((rc = wms_engine_open(&quiet, &engine, &err)) == 0 &&
+		    (rc = wms_engine_seed(engine, seed, &loaded, &err)) != 0)
+			LOG(LOG_ERROR, "seed %s: %s [%s%s%s]; nothing was loaded", seed,
+			    err.message, wms_errname(rc), err.field[0] ? ", field " : "",
+			    err.field);
+		else if (rc)
+			LOG(LOG_ERROR, "cannot start: %s (%s)", err.message, wms_errname(rc));
+		else if (loaded)
+			LOG(LOG_INFO, "seeded the empty store from %s: %zu requests", seed, loaded);
+		wms_engine_close(engine);
+		engine = NULL;
+		if (rc)
+			return 1;
+	}
+	if (stop_requested)
+		return 0;
+	rc = wms_engine_open(&cfg, &engine, &err);
 	if (rc) {
 		LOG(LOG_ERROR, "cannot start: %s (%s)", err.message, wms_errname(rc));
 		return 1;
 	}
-	if (seed) {
-		size_t loaded = 0;
-		rc = wms_engine_seed(engine, seed, &loaded, &err);
-		if (rc) {
-			LOG(LOG_ERROR, "seed %s: %s [%s%s%s]; nothing was loaded", seed,
-			    err.message, wms_errname(rc), err.field[0] ? ", field " : "",
-			    err.field);
-			wms_engine_close(engine);
-			return 1;
-		}
-		if (loaded)
-			LOG(LOG_INFO, "seeded the empty store from %s: %zu requests", seed, loaded);
-	}
+	if (stop_requested)
+		wms_engine_request_stop(engine);
 	LOG(LOG_INFO, "serving commands on %s, events on %s, data in %s%s", cfg.listen_url,
 	    cfg.events_url, cfg.data_dir, cfg.sim_clock ? ", simulated clock" : "");
 	wms_engine_wait(engine);

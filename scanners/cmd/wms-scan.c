@@ -14,9 +14,10 @@
  * is the point: a task's scans must reach the engine in order, and the next line of a picker
  * belongs to whatever task the previous reply leaves in hand.
  *
- * Resends: each scan gets a scan_id (a random per-session prefix and a counter) and the client
- * library adds an idem_key to the request object; a request that got no reply in time is sent
- * again as the same object, so the engine answers it once (PROTOCOL.md 4 and 7.3).
+ * Resends: each scan gets a scan_id (a random per-session prefix and a counter), by which the
+ * engine knows a resent scan (other writes, task.next, get an idem_key from the client
+ * library); a request that got no reply in time is sent again as the same object, so the
+ * engine answers it once (PROTOCOL.md 4 and 7.3).
  *
  * Exit status: 0 at the end of input, 1 when the engine refuses what the station needs to
  * work (an unknown warehouse) or stdin cannot be read, 2 usage, 3 no engine or no reply after
@@ -443,7 +444,7 @@ static void describe(const json_t *req, char *out, size_t n)
 /*
  * Sends REQ and waits for its reply (*REPLY, a new reference). A request without a reply in
  * time, or answered busy / shutting_down (nothing applied), is sent again as the same object
- * (same scan_id, same idem_key) up to st->retries more times. 0, or the transport error
+ * (same scan_id, or same idem_key) up to st->retries more times. 0, or the transport error
  * after saying what happened.
  */
 static int station_call(struct station *st, json_t *req, json_t **reply)

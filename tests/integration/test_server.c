@@ -267,6 +267,29 @@ static void test_sigterm_finishes_and_the_data_stays(void **state)
 	json_decref(r);
 }
 
+/* Regression: wmsd used to serve while --seed was still loading, so the first client could
+ * see an empty store. The demo network takes long enough to load that the race showed. */
+static void test_a_seeded_engine_answers_only_once_its_network_is_loaded(void **state)
+{
+	(void)state;
+	struct tdaemon d;
+	tdaemon_init(&d);
+	char seed[1024];
+	const char *root = getenv("WMS_ROOT");
+	snprintf(seed, sizeof(seed), "%s/engine/demo/network.json", root ? root : ".");
+	d.seed = seed;
+	assert_int_equal(tdaemon_start(&d), 0);
+	json_t *r = tdaemon_call(&d, "{\"op\":\"warehouse.get\",\"id\":\"RNO1\"}");
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	r = tdaemon_call(&d, "{\"op\":\"stock.get\",\"tenant\":\"globex\",\"limit\":1}");
+	assert_non_null(r);
+	assert_true(tget_int(r, "on_hand") > 0);
+	json_decref(r);
+	tdaemon_cleanup(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_events_are_published_as_type_space_json),
 		cmocka_unit_test(test_the_stock_nngcat_client_submits_and_reads_an_order),
 		cmocka_unit_test(test_sigterm_finishes_and_the_data_stays),
+		cmocka_unit_test(test_a_seeded_engine_answers_only_once_its_network_is_loaded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

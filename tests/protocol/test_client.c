@@ -136,7 +136,7 @@ static void test_a_client_dialled_before_the_engine_starts_reaches_it(void **sta
 
 /* ---- calls ---- */
 
-static void test_write_ops_get_an_idem_key_but_order_submit_and_reads_do_not(void **state)
+static void test_write_ops_get_an_idem_key_but_order_submit_scans_and_reads_do_not(void **state)
 {
 	struct wmsd_proc *w = *state;
 	struct wms_client *c = client_for(w->url, 5000);
@@ -144,11 +144,16 @@ static void test_write_ops_get_an_idem_key_but_order_submit_and_reads_do_not(voi
 	                        "name", "Acme");
 	json_t *sub = order_request("K-1");
 	json_t *get = json_pack("{s:s, s:s}", "op", "tenant.get", "id", "acme");
+	json_t *scan = json_pack("{s:s, s:s, s:s, s:s, s:s}", "op", "pick.scan", "device", "D1",
+	                         "scan_id", "s-1", "task", "W1-B1-T1", "code", "LOC-A01-01-1");
 	json_t *own = json_pack("{s:s, s:s, s:{s:s, s:s}}", "op", "tenant.put", "idem_key", "mine",
 	                        "tenant", "id", "acme", "name", "Acme");
 	assert_int_equal(wms_client_add_idem_key(c, put, NULL), 0);
 	assert_int_equal(wms_client_add_idem_key(c, sub, NULL), 0);
 	assert_int_equal(wms_client_add_idem_key(c, get, NULL), 0);
+	assert_int_equal(wms_client_add_idem_key(c, scan, NULL), 0);
+	assert_null(json_object_get(scan, "idem_key")); /* keyed by device + scan_id */
+	json_decref(scan);
 	assert_int_equal(wms_client_add_idem_key(c, own, NULL), 0);
 	const char *k = json_string_value(json_object_get(put, "idem_key"));
 	assert_non_null(k);
@@ -471,7 +476,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, engine_up, engine_down)
 		cmocka_unit_test(test_open_times_out_naming_the_url_when_no_engine_listens),
 		cmocka_unit_test(test_a_client_dialled_before_the_engine_starts_reaches_it),
-		T(test_write_ops_get_an_idem_key_but_order_submit_and_reads_do_not),
+		T(test_write_ops_get_an_idem_key_but_order_submit_scans_and_reads_do_not),
 		T(test_a_write_retried_with_the_same_request_is_applied_once),
 		T(test_a_refusal_is_a_reply_not_a_transport_error),
 		T(test_pipeline_delivers_every_reply_once_with_its_tag),

@@ -7,6 +7,7 @@
 
 #include "wms/codec.h"
 #include "wms/ops.h"
+#include "wms/schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,13 +251,29 @@ static int request_op(const json_t *request, const struct wms_op_spec **op, stru
 	return 0;
 }
 
+/*
+ * Whether the engine already keys OP's resends by the request's own fields: order.submit by
+ * tenant and order id, scans by device (or station) and scan_id. Such a request needs no
+ * idem_key, and a scan is the floor's hottest write: one record and one /dev/urandom read
+ * less per scan.
+ */
+static bool keyed_by_content(const struct wms_op_spec *op)
+{
+	if (strcmp(op->name, "order.submit") == 0)
+		return true;
+	for (const struct wms_field *f = op->schema->fields; f->name; f++)
+		if (strcmp(f->name, "scan_id") == 0 && (f->flags & WMS_F_REQUIRED))
+			return true;
+	return false;
+}
+
 int wms_client_add_idem_key(struct wms_client *c, json_t *request, struct wms_error *err)
 {
 	const struct wms_op_spec *op = NULL;
 	int rc = request_op(request, &op, err);
 	if (rc)
 		return rc;
-	if (op == NULL || !(op->flags & WMS_OP_WRITE) || strcmp(op->name, "order.submit") == 0 ||
+	if (op == NULL || !(op->flags & WMS_OP_WRITE) || keyed_by_content(op) ||
 	    json_object_get(request, "idem_key") != NULL)
 		return 0;
 	char key[2 + 32 + 1] = "c-";

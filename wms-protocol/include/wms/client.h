@@ -14,8 +14,8 @@
  * Safe retries: a mutating op (WMS_OP_WRITE in wms/ops.h) sent without an idem_key gets a
  * random one (from /dev/urandom) written INTO the caller's request object, so nng's own resend
  * (NNG_OPT_REQ_RESENDTIME, after a reconnect or a slow reply) and a caller that retries with
- * the same object are both applied once. order.submit is left alone: the engine keys it by
- * tenant + order id.
+ * the same object are both applied once. Ops the engine keys by their own content are left
+ * alone: order.submit (tenant + order id) and the scans (device or station + scan_id).
  *
  * Errors: functions return 0 or a negative WMS_E* code and fill a struct wms_error (may be
  * NULL) with a message naming the URL or the field. Transport failures are WMS_ETIMEDOUT (no
@@ -84,9 +84,10 @@ int wms_client_call_text(struct wms_client *c, const char *text, size_t len, jso
                          struct wms_error *err);
 
 /*
- * Makes REQUEST safe to send twice: adds a random idem_key when it is a write op other than
- * order.submit and has none. 0, or WMS_EIO when /dev/urandom cannot be read, WMS_ENOMEM.
- * The calls do this themselves; exposed for callers that encode requests on their own.
+ * Makes REQUEST safe to send twice: adds a random idem_key when it is a write op that the
+ * engine does not key by content (see "safe retries") and has none. 0, or WMS_EIO when /dev/urandom
+ * cannot be read, WMS_ENOMEM. The calls do this themselves; exposed for callers that encode
+ * requests on their own.
  */
 int wms_client_add_idem_key(struct wms_client *c, json_t *request, struct wms_error *err);
 
