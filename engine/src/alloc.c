@@ -362,10 +362,83 @@ static int reserve(struct cmd_ctx *c, struct plan *p, size_t n, int wh, long lon
 	return qty == 0 ? 0 : WMS_EINTERNAL; /* availability was counted from these rows */
 }
 
+/* ---- shipments ---- */
+
+/* K of a shipment id "S<order no>-<k>", or 0 when ID is not one. */
+static unsigned long ship_k(const char *id)
+{
+	const char *dash = id ? strrchr(id, '-') : NULL;
+	if (dash == NULL || dash[1] < '0' || dash[1] > '9')
+		return 0;
+	char *end;
+	unsigned long k = strtoul(dash + 1, &end, 10);
+	return *end == '\0' ? k : 0;
+}
+
+/* The next free shipment number of O: after every shipment it has had, replaced ones
+ * included, so that an id never names two shipments (tasks and totes name shipments). */
+static size_t next_ship_k(const struct order *o)
+{
+	static const char *const lists[] = { "shipments", "replaced" };
+	const json_t *a = json_object_get(o->doc, "allocation");
+	unsigned long max = 0;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		size_t j;
+		json_t *s;
+		json_array_foreach(json_object_get(a, lists[i]), j, s)
+		{
+			unsigned long k = ship_k(req_str(s, "id"));
+			if (k > max)
+				max = k;
+		}
+	}
+	return (size_t)max + 1;
+}
+
+/* Whether S is a part of the order waiting for stock (alloc.h), not a shipment. */
+static bool is_waiting(const json_t *s)
+{
+	const char *st = req_str(s, "state");
+	return st != NULL && strcmp(st, "backordered") == 0;
+}
+
+static bool any_waiting(const struct order *o)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		if (is_waiting(s))
+			return true;
+	}
+	return false;
+}
+
+/* Whether LINES ([{sku, ...}]) ask for SKU. */
+static bool lines_want(const json_t *lines, const char *sku)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach(lines, i, l)
+	{
+		if (strcmp(req_str(l, "sku"), sku) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool has_inserts(const struct order *o)
+{
+	const json_t *sub = order_submitted(o);
+	return json_array_size(json_object_get(sub, "inserts")) > 0 ||
+	       req_str(sub, "gift_message") != NULL;
+}
+
 static json_t *shipment_json(const struct plan *p, const struct cand *w, uint64_t no, size_t k)
 {
 	char id[48], cut[WMS_TIME_BUFSZ], by[WMS_TIME_BUFSZ];
-	snprintf(id, sizeof(id), "S%llu-%zu", (unsigned long long)no, k + 1);
+	snprintf(id, sizeof(id), "S%llu-%zu", (unsigned long long)no, k);
 	json_t *s = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:f, s:[]}", "id", id, "warehouse", w->id,
 	    "carrier", w->carrier, "service", req_str(p->order, "service"), "cutoff",
@@ -383,7 +456,8 @@ static json_t *shipment_json(const struct plan *p, const struct cand *w, uint64_
 
 /*
  * Fills shipment S (warehouse W) with what each line takes from W, walking lines in order and
- * taking from the need's remaining share TAKE[n] for this warehouse.
+ * taking from the need's remaining share TAKE[n] for this warehouse. A line's number is its
+ * place in the order ("_line" on the lines of a part, allocate_part).
  */
 static int fill_shipment(struct cmd_ctx *c, struct plan *p, int w, long long *take, json_t *s)
 {
@@ -409,8 +483,9 @@ static int fill_shipment(struct cmd_ctx *c, struct plan *p, int w, long long *ta
 			json_decref(picks);
 			return rc;
 		}
-		json_t *l = json_pack("{s:I, s:s, s:I, s:o}", "line", (json_int_t)i + 1, "sku", sku,
-		                      "qty", (json_int_t)q, "picks", picks);
+		json_t *l = json_pack("{s:I, s:s, s:I, s:o}", "line",
+		                      (json_int_t)req_int(line, "_line", (long long)i + 1), "sku",
+		                      sku, "qty", (json_int_t)q, "picks", picks);
 		if (json_object_get(line, "line"))
 			json_object_set(l, "ref", json_object_get(line, "line"));
 		json_array_append_new(json_object_get(s, "lines"), l);
@@ -418,14 +493,6 @@ static int fill_shipment(struct cmd_ctx *c, struct plan *p, int w, long long *ta
 		take[n] -= q;
 	}
 	return 0;
-}
-
-static void clear_marks(const json_t *order)
-{
-	size_t i;
-	json_t *line;
-	json_array_foreach(json_object_get(order, "lines"), i, line)
-	    json_object_del((json_t *)line, "_allocated");
 }
 
 static json_t *missing_json(const struct plan *p)
@@ -443,6 +510,8 @@ static json_t *missing_json(const struct plan *p)
 	}
 	return m;
 }
+
+/* ---- the wave queue and the backorder index ---- */
 
 void alloc_queue_key(struct key *k, const char *warehouse, int64_t cutoff, int priority,
                      uint64_t order_no, unsigned shipment_index)
@@ -483,23 +552,34 @@ int alloc_queue_del(struct cmd_ctx *c, const struct order *o, const json_t *ship
 	return rc == WMS_ENOTFOUND ? 0 : rc;
 }
 
-static void backorder_key(struct key *k, const char *tenant, int64_t promised_by, uint64_t no)
-{
-	key_str(k, tenant);
-	key_u64(k, (uint64_t)promised_by);
-	key_u64(k, no);
-}
-
-int alloc_backorder_forget(struct cmd_ctx *c, const struct order *o)
+static int backorder_key_of(const struct order *o, struct key *k)
 {
 	int64_t by;
-	struct key k = KEY_INIT;
 	if (wms_time_parse(req_str(order_submitted(o), "promised_by"), &by))
-		return 0;
-	backorder_key(&k, order_tenant(o), by, o->no);
+		return WMS_EINTERNAL;
+	key_str(k, order_tenant(o));
+	key_u64(k, (uint64_t)by);
+	key_u64(k, o->no);
+	return 0;
+}
+
+static int backorder_put(struct cmd_ctx *c, const struct order *o)
+{
+	struct key k = KEY_INIT;
+	int rc = backorder_key_of(o, &k);
+	return rc ? rc : store_put(c->txn, STORE_BACKORDERS, k.b, k.n, "", 0, 0);
+}
+
+static int backorder_del(struct cmd_ctx *c, const struct order *o)
+{
+	struct key k = KEY_INIT;
+	if (backorder_key_of(o, &k))
+		return 0; /* never indexed */
 	int rc = store_del(c->txn, STORE_BACKORDERS, k.b, k.n);
 	return rc == WMS_ENOTFOUND ? 0 : rc;
 }
+
+/* ---- deciding ---- */
 
 static bool split_allowed(struct cmd_ctx *c, const struct order *o)
 {
@@ -514,114 +594,258 @@ static bool split_allowed(struct cmd_ctx *c, const struct order *o)
 	return allow;
 }
 
-/* Decides and applies; with RETRY a repeated backorder changes nothing and emits nothing. */
-static int allocate(struct cmd_ctx *c, struct order *o, bool retry, bool *allocated)
+/* What allocation decided for the lines of a plan. */
+struct decision {
+	const char *kind; /* "single", "split" or "backorder" */
+	char reason[512];
+	int set[SPLIT_EXACT_MAX]; /* the warehouses (candidate indexes), in preference order */
+	size_t nset;
+	json_t *missing; /* owned; for a backorder, the skus short (NULL: none counted) */
+};
+
+/* Rules 1-5 of alloc.h for the lines of plan P (those of ORDER, O's or a part of it). */
+static void decide(struct cmd_ctx *c, const struct order *o, const json_t *order,
+                   const struct plan *p, struct decision *d)
+{
+	d->nset = 0;
+	d->missing = NULL;
+	int single = best_single(p);
+	if (single >= 0) {
+		d->set[0] = single;
+		d->nset = 1;
+		d->kind = "single";
+		const struct cand *w = &p->cands[single];
+		size_t in_full = 0;
+		for (size_t k = 0; k < p->ncands; k++)
+			in_full += p->cands[k].in_full;
+		char cut[WMS_TIME_BUFSZ];
+		wms_time_format(w->cutoff, cut);
+		snprintf(
+		    d->reason, sizeof(d->reason),
+		    "%s ships in full (%zu of %zu warehouses could); %s with %s %s, cutoff %s%s",
+		    w->id, in_full, p->ncands,
+		    w->on_time ? "meets the promise" : "cannot meet the promise", w->carrier,
+		    req_str(order, "service"), cut, in_full > 1 ? "; lowest cost of those" : "");
+	} else if (p->ncands > 0 && split_allowed(c, o) && (d->nset = best_split(p, d->set)) > 0) {
+		d->kind = "split";
+		snprintf(d->reason, sizeof(d->reason),
+		         "no warehouse holds the whole %s; split over %zu warehouses, the fewest "
+		         "that cover it",
+		         json_object_get(order, "_part") ? "part" : "order", d->nset);
+	} else {
+		d->kind = "backorder";
+		if (p->ncands == 0)
+			snprintf(d->reason, sizeof(d->reason),
+			         "no warehouse offers service '%s'%s%s", req_str(order, "service"),
+			         req_str(order, "carrier") ? " with carrier " : "",
+			         req_str(order, "carrier") ? req_str(order, "carrier") : "");
+		else if (json_array_size(d->missing = missing_json(p)) == 0)
+			snprintf(d->reason, sizeof(d->reason),
+			         "no single warehouse holds the whole %s and splitting is not "
+			         "allowed for this order",
+			         json_object_get(order, "_part") ? "part" : "order");
+		else
+			snprintf(d->reason, sizeof(d->reason),
+			         "not enough stock in the network for %zu sku(s)",
+			         json_array_size(d->missing));
+	}
+}
+
+/*
+ * Reserves decision D of plan P: a shipment per warehouse of the set that ends up with
+ * something to ship, numbered from K, appended to SHIPS; whether all are on time and the
+ * latest delivery in *ON_TIME and *LATEST.
+ */
+static int reserve_set(struct cmd_ctx *c, struct plan *p, const struct decision *d, uint64_t no,
+                       size_t k, json_t *ships, bool *on_time, int64_t *latest)
+{
+	/* Each warehouse's share of each need: in set order, as much as it holds. */
+	long long *take = calloc(p->nneeds * d->nset + 1, sizeof(long long));
+	if (take == NULL)
+		return WMS_ENOMEM;
+	for (size_t n = 0; n < p->nneeds; n++) {
+		long long left = p->needs[n].qty;
+		for (size_t i = 0; i < d->nset; i++) {
+			long long a = p->cands[d->set[i]].avail[n];
+			take[i * p->nneeds + n] = a < left ? a : left;
+			left -= take[i * p->nneeds + n];
+		}
+	}
+	*on_time = true;
+	*latest = 0;
+	int rc = 0;
+	for (size_t i = 0; i < d->nset && rc == 0; i++) {
+		const struct cand *w = &p->cands[d->set[i]];
+		json_t *s = shipment_json(p, w, no, k);
+		rc = fill_shipment(c, p, d->set[i], take + i * p->nneeds, s);
+		if (rc || json_array_size(json_object_get(s, "lines")) == 0) {
+			json_decref(s); /* a set member that ended up with nothing to ship */
+			continue;
+		}
+		*on_time &= w->on_time;
+		if (w->delivery_by > *latest)
+			*latest = w->delivery_by;
+		json_array_append_new(ships, s);
+		k++;
+	}
+	free(take);
+	return rc;
+}
+
+/* A shipment as replies and events show it: where it ships from, when, and what (no
+ * locations: those are the floor's business); a waiting part says so. */
+static json_t *ship_brief(const json_t *s)
+{
+	static const char *const keys[] = { "id",     "warehouse",   "carrier",
+		                            "cutoff", "delivery_by", "on_time" };
+	json_t *b = json_object(), *lines = json_array();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(s, keys[i]);
+		if (v)
+			json_object_set(b, keys[i], v);
+	}
+	if (is_waiting(s))
+		json_object_set_new(b, "state", json_string("backordered"));
+	size_t j;
+	json_t *l;
+	json_array_foreach(json_object_get(s, "lines"), j, l)
+	    json_array_append_new(lines, json_pack("{s:O, s:O}", "sku", json_object_get(l, "sku"),
+	                                           "qty", json_object_get(l, "qty")));
+	json_object_set_new(b, "lines", lines);
+	return b;
+}
+
+/* order.allocated's fields for the shipments FRESH that decision D made. */
+static json_t *allocated_fields(const struct decision *d, const json_t *fresh, bool on_time,
+                                int64_t latest)
+{
+	char by[WMS_TIME_BUFSZ];
+	json_t *summary = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(fresh, i, s) json_array_append_new(summary, ship_brief(s));
+	json_t *ev = json_pack("{s:s, s:s, s:b, s:s, s:o}", "decision", d->kind, "reason",
+	                       d->reason, "on_time", on_time, "delivery_by",
+	                       wms_time_format(latest, by), "shipments", summary);
+	if (d->nset == 1)
+		json_object_set(ev, "warehouse",
+		                json_object_get(json_array_get(fresh, 0), "warehouse"));
+	return ev;
+}
+
+/* Announces an allocation: order.allocated (through MOVE: the state change, or an event of
+ * an order whose state stays), then order.split for a split. EV stolen. */
+static int announce(struct cmd_ctx *c, struct order *o, const struct decision *d, json_t *ev,
+                    int (*move)(struct cmd_ctx *, struct order *, const char *, json_t *))
+{
+	json_t *split = d->nset > 1 ? json_pack("{s:s, s:O}", "reason", d->reason, "shipments",
+	                                        json_object_get(ev, "shipments"))
+	                            : NULL;
+	int rc = move(c, o, "order.allocated", ev);
+	if (rc == 0 && split)
+		return order_emit(c, o, "order.split", split);
+	json_decref(split);
+	return rc;
+}
+
+/* The whole order's allocation changes its state: allocated (or backordered) it becomes. */
+static int move_whole(struct cmd_ctx *c, struct order *o, const char *type, json_t *ev)
+{
+	return order_move(
+	    c, o, strcmp(type, "order.allocated") == 0 ? ORDER_ALLOCATED : ORDER_BACKORDERED, ev);
+}
+
+/*
+ * After a part of O was re-allocated (or set waiting), the order's state follows the rule of
+ * alloc.h: backordered while any part waits, else allocated (its new shipments are the least
+ * advanced). TYPE (order.allocated / order.backordered) with EV (stolen) is the state change
+ * when the state changes; when it stays (another part still waits, or the order was
+ * allocated already) it is emitted all the same, with state and from the order's state.
+ */
+static int move_part(struct cmd_ctx *c, struct order *o, const char *type, json_t *ev)
+{
+	enum order_state cur = order_state(o);
+	enum order_state to = any_waiting(o) ? ORDER_BACKORDERED : ORDER_ALLOCATED;
+	if (cur != to && order_can_move(cur, to))
+		return order_move(c, o, to, ev);
+	json_object_set_new(ev, "state", json_string(order_state_name(cur)));
+	json_object_set_new(ev, "from", json_string(order_state_name(cur)));
+	int rc = order_save(c, o);
+	if (rc) {
+		json_decref(ev);
+		return rc;
+	}
+	return order_emit(c, o, type, ev);
+}
+
+/* The ids of SHIPS, as a new array. */
+static json_t *ids_of(const json_t *ships)
+{
+	json_t *ids = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(ships, i, s) json_array_append(ids, json_object_get(s, "id"));
+	return ids;
+}
+
+/*
+ * Decides and applies for the whole order; with RETRY a repeated backorder changes nothing and
+ * emits nothing. What an earlier allocation left in O's "allocation" (the history under
+ * "replaced", none of its shipments) is kept, and new shipments are numbered after every
+ * earlier one. GONE (borrowed, in that history, or NULL) is the shipment this allocation
+ * replaces: it learns which shipments replace it.
+ */
+static int allocate(struct cmd_ctx *c, struct order *o, bool retry, json_t *gone, bool *allocated)
 {
 	struct plan p;
+	struct decision d = { 0 };
 	json_t *order = json_deep_copy(order_submitted(o)); /* scratch marks go on the copy */
-	json_t *ships = json_array(), *extra = NULL;
-	char reason[512];
-	int set[SPLIT_EXACT_MAX];
-	size_t nset = 0;
+	json_t *ships = json_array();
+	json_t *hist =
+	    json_incref(json_object_get(json_object_get(o->doc, "allocation"), "replaced"));
+	size_t k0 = next_ship_k(o);
+	char at[WMS_TIME_BUFSZ];
 	*allocated = false;
 	int rc = plan_build(c, order, &p);
 	if (rc)
 		goto out;
-	int single = best_single(&p);
-	const char *decision;
-	if (single >= 0) {
-		set[0] = single;
-		nset = 1;
-		decision = "single";
-		const struct cand *w = &p.cands[single];
-		size_t in_full = 0;
-		for (size_t k = 0; k < p.ncands; k++)
-			in_full += p.cands[k].in_full;
-		char cut[WMS_TIME_BUFSZ];
-		wms_time_format(w->cutoff, cut);
-		snprintf(
-		    reason, sizeof(reason),
-		    "%s ships in full (%zu of %zu warehouses could); %s with %s %s, cutoff %s%s",
-		    w->id, in_full, p.ncands,
-		    w->on_time ? "meets the promise" : "cannot meet the promise", w->carrier,
-		    req_str(order, "service"), cut, in_full > 1 ? "; lowest cost of those" : "");
-	} else if (p.ncands > 0 && split_allowed(c, o) && (nset = best_split(&p, set)) > 0) {
-		decision = "split";
-		snprintf(
-		    reason, sizeof(reason),
-		    "no warehouse holds the whole order; split over %zu warehouses, the fewest "
-		    "that cover it",
-		    nset);
-	} else {
-		decision = "backorder";
-		if (p.ncands == 0)
-			snprintf(reason, sizeof(reason), "no warehouse offers service '%s'%s%s",
-			         req_str(order, "service"),
-			         req_str(order, "carrier") ? " with carrier " : "",
-			         req_str(order, "carrier") ? req_str(order, "carrier") : "");
-		else if (json_array_size(extra = missing_json(&p)) == 0)
-			snprintf(reason, sizeof(reason),
-			         "no single warehouse holds the whole order and splitting is not "
-			         "allowed for this order");
-		else
-			snprintf(reason, sizeof(reason),
-			         "not enough stock in the network for %zu sku(s)",
-			         json_array_size(extra));
-	}
-
-	if (strcmp(decision, "backorder") == 0) {
+	decide(c, o, order, &p, &d);
+	wms_time_format(c->now, at);
+	if (strcmp(d.kind, "backorder") == 0) {
 		if (retry)
 			goto out; /* still waiting: nothing new to say */
-		char at[WMS_TIME_BUFSZ];
-		json_object_set_new(o->doc, "allocation",
-		                    json_pack("{s:s, s:s, s:s, s:[]}", "decision", decision,
-		                              "reason", reason, "at", wms_time_format(c->now, at),
-		                              "shipments"));
-		struct key k = KEY_INIT;
-		backorder_key(&k, order_tenant(o), p.promised_by, o->no);
-		if ((rc = store_put(c->txn, STORE_BACKORDERS, k.b, k.n, "", 0, 0)))
+		json_t *a = json_pack("{s:s, s:s, s:s, s:[]}", "decision", d.kind, "reason",
+		                      d.reason, "at", at, "shipments");
+		if (hist)
+			json_object_set(a, "replaced", hist);
+		json_object_set_new(o->doc, "allocation", a);
+		if (gone)
+			json_object_set_new(gone, "replaced_by", json_array());
+		if ((rc = backorder_put(c, o)))
 			goto out;
-		json_t *ev = json_pack("{s:s, s:o}", "reason", reason, "missing",
-		                       extra ? json_incref(extra) : json_array());
-		rc = order_move(c, o, ORDER_BACKORDERED, ev);
+		json_t *ev = json_pack("{s:s, s:o}", "reason", d.reason, "missing",
+		                       d.missing ? json_incref(d.missing) : json_array());
+		if (gone)
+			json_object_set(ev, "replaces", json_object_get(gone, "id"));
+		rc = move_whole(c, o, "order.backordered", ev);
 		goto out;
 	}
-
-	/* Each warehouse's share of each need: in set order, as much as it holds. */
-	long long *take = calloc(p.nneeds * nset, sizeof(long long));
-	for (size_t n = 0; n < p.nneeds; n++) {
-		long long left = p.needs[n].qty;
-		for (size_t k = 0; k < nset; k++) {
-			long long a = p.cands[set[k]].avail[n];
-			take[k * p.nneeds + n] = a < left ? a : left;
-			left -= take[k * p.nneeds + n];
-		}
-	}
-	bool all_on_time = true;
-	int64_t latest = 0;
-	for (size_t k = 0; k < nset && rc == 0; k++) {
-		const struct cand *w = &p.cands[set[k]];
-		json_t *s = shipment_json(&p, w, o->no, json_array_size(ships));
-		rc = fill_shipment(c, &p, set[k], take + k * p.nneeds, s);
-		if (json_array_size(json_object_get(s, "lines")) == 0) {
-			json_decref(s); /* a set member that ended up with nothing to ship */
-			continue;
-		}
-		all_on_time &= w->on_time;
-		if (w->delivery_by > latest)
-			latest = w->delivery_by;
-		json_array_append_new(ships, s);
-	}
-	free(take);
-	if (rc)
+	bool on_time;
+	int64_t latest;
+	if ((rc = reserve_set(c, &p, &d, o->no, k0, ships, &on_time, &latest)))
 		goto out;
-	clear_marks(order);
-	char at[WMS_TIME_BUFSZ], by[WMS_TIME_BUFSZ];
-	json_object_set_new(o->doc, "allocation",
-	                    json_pack("{s:s, s:s, s:s, s:O}", "decision", decision, "reason",
-	                              reason, "at", wms_time_format(c->now, at), "shipments",
-	                              ships));
-	if (retry && (rc = alloc_backorder_forget(c, o)))
+	json_t *a = json_pack("{s:s, s:s, s:s, s:O}", "decision", d.kind, "reason", d.reason, "at",
+	                      at, "shipments", ships);
+	if (hist)
+		json_object_set(a, "replaced", hist);
+	/* One carton of the order carries its inserts and gift card (pack.h). */
+	if (has_inserts(o))
+		json_object_set(a, "inserts_shipment",
+		                json_object_get(json_array_get(ships, 0), "id"));
+	json_object_set_new(o->doc, "allocation", a);
+	if (gone)
+		json_object_set_new(gone, "replaced_by", ids_of(ships));
+	if (retry && (rc = backorder_del(c, o)))
 		goto out;
 	size_t qi;
 	json_t *qs;
@@ -630,71 +854,184 @@ static int allocate(struct cmd_ctx *c, struct order *o, bool retry, bool *alloca
 		if ((rc = alloc_queue_put(c, o, qs, (unsigned)qi)))
 			goto out;
 	}
-	json_t *summary = json_array();
-	size_t i;
-	json_t *s;
-	json_array_foreach(ships, i, s)
-	{
-		json_t *lines = json_array();
-		size_t j;
-		json_t *l;
-		json_array_foreach(json_object_get(s, "lines"), j, l) json_array_append_new(
-		    lines, json_pack("{s:O, s:O}", "sku", json_object_get(l, "sku"), "qty",
-		                     json_object_get(l, "qty")));
-		json_array_append_new(
-		    summary,
-		    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(s, "id"),
-		              "warehouse", json_object_get(s, "warehouse"), "carrier",
-		              json_object_get(s, "carrier"), "cutoff", json_object_get(s, "cutoff"),
-		              "delivery_by", json_object_get(s, "delivery_by"), "on_time",
-		              json_object_get(s, "on_time"), "lines", lines));
-	}
-	json_t *ev = json_pack("{s:s, s:s, s:b, s:s, s:O}", "decision", decision, "reason", reason,
-	                       "on_time", all_on_time, "delivery_by", wms_time_format(latest, by),
-	                       "shipments", summary);
-	if (nset == 1)
-		json_object_set(ev, "warehouse",
-		                json_object_get(json_array_get(ships, 0), "warehouse"));
-	if ((rc = order_move(c, o, ORDER_ALLOCATED, ev))) {
-		json_decref(summary);
-		goto out;
-	}
-	if (nset > 1)
-		rc = order_emit(c, o, "order.split",
-		                json_pack("{s:s, s:o}", "reason", reason, "shipments", summary));
-	else
-		json_decref(summary);
+	json_t *ev = allocated_fields(&d, ships, on_time, latest);
+	if (gone)
+		json_object_set(ev, "replaces", json_object_get(gone, "id"));
+	rc = announce(c, o, &d, ev, move_whole);
 	*allocated = rc == 0;
 out:
-	json_decref(extra);
+	json_decref(d.missing);
+	json_decref(hist);
 	json_decref(ships);
 	json_decref(order);
 	plan_free(&p);
 	return rc;
 }
 
+/* The order as allocation sees it, with the lines of PART only (each with its "_line"). */
+static json_t *part_order(const struct order *o, const json_t *part)
+{
+	json_t *order = json_deep_copy(order_submitted(o));
+	json_t *lines = json_array();
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(part, "lines"), i, l)
+	{
+		json_t *x =
+		    json_pack("{s:O, s:O, s:O}", "sku", json_object_get(l, "sku"), "qty",
+		              json_object_get(l, "qty"), "_line", json_object_get(l, "line"));
+		if (json_object_get(l, "ref"))
+			json_object_set(x, "line", json_object_get(l, "ref"));
+		json_array_append_new(lines, x);
+	}
+	json_object_set_new(order, "lines", lines);
+	json_object_set_new(order, "_part", json_true());
+	return order;
+}
+
+/* A part of order NO waiting for stock, as shipment K: the lines of OLD, why, what is short. */
+static json_t *waiting_part(uint64_t no, size_t k, const json_t *old, const struct decision *d,
+                            int64_t now)
+{
+	char id[48], at[WMS_TIME_BUFSZ];
+	snprintf(id, sizeof(id), "S%llu-%zu", (unsigned long long)no, k);
+	wms_time_format(now, at);
+	json_t *lines = json_array();
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(old, "lines"), i, l)
+	{
+		json_t *x = json_pack("{s:O, s:O, s:O}", "line", json_object_get(l, "line"), "sku",
+		                      json_object_get(l, "sku"), "qty", json_object_get(l, "qty"));
+		if (json_object_get(l, "ref"))
+			json_object_set(x, "ref", json_object_get(l, "ref"));
+		json_array_append_new(lines, x);
+	}
+	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:{s:s}}", "id", id, "state",
+	                 "backordered", "lines", lines, "reason", d->reason, "missing",
+	                 d->missing ? json_incref(d->missing) : json_array(), "since", at,
+	                 "milestones", "backordered", at);
+}
+
+/*
+ * Allocates anew the part of O that shipment IDX of its allocation carries: a shorted
+ * shipment, or a waiting part (RETRY: stock arrived; a part that still cannot be allocated
+ * changes nothing and emits nothing). The new shipments take slot IDX and the end of the
+ * list, or a waiting part takes slot IDX: slots never move, because the wave queue and the
+ * tracking index name shipments by slot. GONE (stolen; NULL with RETRY) is the record of what
+ * slot IDX held, kept under "replaced".
+ */
+static int allocate_part(struct cmd_ctx *c, struct order *o, size_t idx, json_t *gone, bool retry)
+{
+	json_t *alloc = json_object_get(o->doc, "allocation");
+	json_t *ships = json_object_get(alloc, "shipments");
+	json_t *old = json_array_get(ships, idx);
+	struct plan p;
+	struct decision d = { 0 };
+	memset(&p, 0, sizeof(p));
+	json_t *order = part_order(o, old), *fresh = json_array();
+	char old_id[48], at[WMS_TIME_BUFSZ];
+	snprintf(old_id, sizeof(old_id), "%s", req_str(old, "id"));
+	wms_time_format(c->now, at);
+	int rc = plan_build(c, order, &p);
+	if (rc)
+		goto out;
+	decide(c, o, order, &p, &d);
+	size_t k0 = next_ship_k(o);
+	bool wait = strcmp(d.kind, "backorder") == 0;
+	if (!wait && json_array_size(ships) + d.nset - 1 > ALLOC_SHIPMENTS_MAX) {
+		/* The wave queue numbers an order's shipments in a byte. */
+		wait = true;
+		d.kind = "backorder";
+		snprintf(d.reason, sizeof(d.reason),
+		         "order has %zu shipments, the most it can have", json_array_size(ships));
+	}
+	if (wait && retry)
+		goto out; /* still waiting: nothing new to say */
+	if (gone == NULL) {
+		gone = json_deep_copy(old);
+		json_object_set_new(gone, "state", json_string("filled"));
+	}
+	json_object_set_new(gone, "replaced_at", json_string(at));
+	json_object_set_new(gone, "decision", json_string(d.kind));
+	json_object_set_new(gone, "reason", json_string(d.reason));
+	bool on_time = true;
+	int64_t latest = 0;
+	if (wait) {
+		json_t *w = waiting_part(o->no, k0, old, &d, c->now);
+		json_array_append(fresh, w);
+		json_array_set_new(ships, idx, w);
+		if ((rc = backorder_put(c, o)))
+			goto out;
+	} else {
+		json_t *made = json_array();
+		if ((rc = reserve_set(c, &p, &d, o->no, k0, made, &on_time, &latest))) {
+			json_decref(made);
+			goto out;
+		}
+		size_t i;
+		json_t *s;
+		json_array_foreach(made, i, s)
+		{
+			size_t at_idx = i == 0 ? idx : json_array_size(ships);
+			if (i == 0)
+				json_array_set(ships, idx, s);
+			else
+				json_array_append(ships, s);
+			json_array_append(fresh, s);
+			if (rc == 0)
+				rc = alloc_queue_put(c, o, s, (unsigned)at_idx);
+		}
+		json_decref(made);
+		if (rc)
+			goto out;
+	}
+	json_object_set_new(gone, "replaced_by", ids_of(fresh));
+	json_t *hist = json_object_get(alloc, "replaced");
+	if (hist == NULL)
+		json_object_set_new(alloc, "replaced", hist = json_array());
+	json_array_append_new(hist, gone);
+	gone = NULL;
+	/* The inserts go with whatever carries on the part that was to carry them. */
+	const char *mark = req_str(alloc, "inserts_shipment");
+	if (mark && strcmp(mark, old_id) == 0)
+		json_object_set(alloc, "inserts_shipment",
+		                json_object_get(json_array_get(fresh, 0), "id"));
+	if (wait) {
+		const json_t *w = json_array_get(fresh, 0);
+		json_t *ev =
+		    json_pack("{s:s, s:o, s:O, s:o, s:s}", "reason", d.reason, "missing",
+		              json_deep_copy(json_object_get(w, "missing")), "shipment",
+		              json_object_get(w, "id"), "waiting",
+		              json_deep_copy(json_object_get(w, "lines")), "replaces", old_id);
+		rc = move_part(c, o, "order.backordered", ev);
+		goto out;
+	}
+	if (retry && !any_waiting(o) && (rc = backorder_del(c, o)))
+		goto out;
+	json_t *ev = allocated_fields(&d, fresh, on_time, latest);
+	json_object_set_new(ev, "replaces", json_string(old_id));
+	rc = announce(c, o, &d, ev, move_part);
+out:
+	json_decref(gone);
+	json_decref(fresh);
+	json_decref(d.missing);
+	json_decref(order);
+	plan_free(&p);
+	return rc;
+}
+
+/* ---- public ---- */
+
 json_t *alloc_summary(const json_t *allocation)
 {
 	if (allocation == NULL)
 		return json_object();
 	json_t *ships = json_array();
-	size_t i, j;
-	json_t *s, *l;
+	size_t i;
+	json_t *s;
 	json_array_foreach(json_object_get(allocation, "shipments"), i, s)
-	{
-		/* What ships from where, without the locations (those are the floor's business). */
-		json_t *lines = json_array();
-		json_array_foreach(json_object_get(s, "lines"), j, l) json_array_append_new(
-		    lines, json_pack("{s:O, s:O}", "sku", json_object_get(l, "sku"), "qty",
-		                     json_object_get(l, "qty")));
-		json_array_append_new(
-		    ships,
-		    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(s, "id"),
-		              "warehouse", json_object_get(s, "warehouse"), "carrier",
-		              json_object_get(s, "carrier"), "cutoff", json_object_get(s, "cutoff"),
-		              "delivery_by", json_object_get(s, "delivery_by"), "on_time",
-		              json_object_get(s, "on_time"), "lines", lines));
-	}
+	    json_array_append_new(ships, ship_brief(s));
 	return json_pack("{s:O, s:O, s:o}", "decision", json_object_get(allocation, "decision"),
 	                 "reason", json_object_get(allocation, "reason"), "shipments", ships);
 }
@@ -702,40 +1039,100 @@ json_t *alloc_summary(const json_t *allocation)
 int alloc_order(struct cmd_ctx *c, struct order *o)
 {
 	bool done;
-	return allocate(c, o, false, &done);
+	return allocate(c, o, false, NULL, &done);
+}
+
+/* Gives back what shipment S (slot IDX) of O still holds and takes it off the wave queue. */
+static int release_shipment(struct cmd_ctx *c, const struct order *o, const json_t *s, unsigned idx)
+{
+	if (is_waiting(s))
+		return 0; /* a waiting part holds nothing and is queued nowhere */
+	int rc = alloc_queue_del(c, o, s, idx);
+	if (rc)
+		return rc;
+	size_t j, k;
+	json_t *l, *pk;
+	json_array_foreach(json_object_get(s, "lines"), j, l)
+	{
+		json_array_foreach(json_object_get(l, "picks"), k, pk)
+		{
+			/* What was already picked left the shelf; only the rest is held. */
+			long long held = req_int(pk, "qty", 0) - req_int(pk, "picked", 0);
+			if (held <= 0)
+				continue;
+			struct key key = KEY_INIT;
+			master_stock_key(&key, order_tenant(o), req_str(l, "sku"),
+			                 req_str(s, "warehouse"), req_str(pk, "location"),
+			                 req_str(pk, "lot"));
+			if ((rc = master_stock_change(c, &key, 0, -held, NULL)))
+				return rc;
+		}
+	}
+	return 0;
 }
 
 int alloc_release(struct cmd_ctx *c, struct order *o, const char *why)
 {
-	json_t *alloc = json_object_get(o->doc, "allocation");
-	const char *tenant = order_tenant(o);
-	size_t i, j, k;
-	json_t *s, *l, *pk;
+	size_t i;
+	json_t *s;
 	(void)why;
 	int rc;
-	json_array_foreach(json_object_get(alloc, "shipments"), i, s)
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
 	{
-		if ((rc = alloc_queue_del(c, o, s, (unsigned)i)))
+		if ((rc = release_shipment(c, o, s, (unsigned)i)))
 			return rc;
-		json_array_foreach(json_object_get(s, "lines"), j, l)
-		{
-			json_array_foreach(json_object_get(l, "picks"), k, pk)
-			{
-				/* What was already picked left the shelf; only the rest is held. */
-				long long held = req_int(pk, "qty", 0) - req_int(pk, "picked", 0);
-				if (held <= 0)
-					continue;
-				struct key key = KEY_INIT;
-				master_stock_key(&key, tenant, req_str(l, "sku"),
-				                 req_str(s, "warehouse"), req_str(pk, "location"),
-				                 req_str(pk, "lot"));
-				if ((rc = master_stock_change(c, &key, 0, -held, NULL)))
-					return rc;
-			}
-		}
 	}
+	if ((rc = backorder_del(c, o)))
+		return rc;
 	json_object_del(o->doc, "allocation");
 	return 0;
+}
+
+int alloc_backorder_forget(struct cmd_ctx *c, struct order *o)
+{
+	/* An order waiting for a part of it holds the rest: that is given back too. */
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		if (!is_waiting(s))
+			return alloc_release(c, o, "cancelled");
+	}
+	return backorder_del(c, o);
+}
+
+int alloc_short(struct cmd_ctx *c, struct order *o, size_t idx)
+{
+	json_t *alloc = json_object_get(o->doc, "allocation");
+	json_t *ships = json_object_get(alloc, "shipments");
+	json_t *s = json_array_get(ships, idx);
+	if (s == NULL || is_waiting(s))
+		return WMS_EINTERNAL;
+	int rc = release_shipment(c, o, s, (unsigned)idx);
+	if (rc)
+		return rc;
+	char at[WMS_TIME_BUFSZ];
+	wms_time_format(c->now, at);
+	json_t *gone = json_deep_copy(s);
+	json_object_set_new(gone, "state", json_string("short"));
+	json_object_set_new(gone, "cause", json_string("short_pick"));
+	json_t *ms = json_object_get(gone, "milestones");
+	if (ms == NULL)
+		json_object_set_new(gone, "milestones", ms = json_object());
+	json_object_set_new(ms, "short", json_string(at));
+	if (json_array_size(ships) > 1)
+		return allocate_part(c, o, idx, gone, false);
+	/* The shipment was the whole order: the order is allocated again, as at submission. */
+	json_t *hist = json_object_get(alloc, "replaced");
+	if (hist == NULL)
+		json_object_set_new(alloc, "replaced", hist = json_array());
+	json_object_set_new(gone, "replaced_at", json_string(at));
+	json_array_append_new(hist, gone);
+	json_array_clear(ships);
+	bool done;
+	return allocate(c, o, false, gone, &done);
 }
 
 int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku)
@@ -757,8 +1154,12 @@ int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku)
 		if (k.len != prefix.n + 16)
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nos = realloc(nos, cap * sizeof(*nos));
+			uint64_t *g = realloc(nos, (cap = cap ? cap * 2 : 16) * sizeof(*nos));
+			if (g == NULL) {
+				rc = WMS_ENOMEM;
+				break;
+			}
+			nos = g;
 		}
 		nos[n++] = key_get_u64((const uint8_t *)k.data + prefix.n + 8);
 	}
@@ -768,14 +1169,26 @@ int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku)
 		struct order o = ORDER_INIT;
 		if ((rc = order_load_no(c->txn, nos[i], &o)))
 			break;
-		bool wants = false;
-		size_t j;
-		json_t *line;
-		json_array_foreach(json_object_get(order_submitted(&o), "lines"), j, line) wants |=
-		    strcmp(req_str(line, "sku"), sku) == 0;
-		if (wants && order_state(&o) == ORDER_BACKORDERED) {
+		if (order_state(&o) == ORDER_BACKORDERED) {
+			/* Only what waits is allocated: the parts that wait, or the whole order. */
+			size_t nships = json_array_size(
+			    json_object_get(json_object_get(o.doc, "allocation"), "shipments"));
+			bool parts = false;
+			for (size_t j = 0; j < nships && rc == 0; j++) {
+				json_t *s = json_array_get(
+				    json_object_get(json_object_get(o.doc, "allocation"),
+				                    "shipments"),
+				    j);
+				if (!is_waiting(s))
+					continue;
+				parts = true;
+				if (lines_want(json_object_get(s, "lines"), sku))
+					rc = allocate_part(c, &o, j, NULL, true);
+			}
 			bool done;
-			rc = allocate(c, &o, true, &done);
+			if (!parts && rc == 0 &&
+			    lines_want(json_object_get(order_submitted(&o), "lines"), sku))
+				rc = allocate(c, &o, true, NULL, &done);
 		}
 		order_release(&o);
 	}

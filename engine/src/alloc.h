@@ -23,10 +23,40 @@
  * The decision is stored in the order document under "allocation"
  *   {"decision": "single"|"split"|"backorder", "reason": text, "at": time,
  *    "shipments": [{"id", "warehouse", "carrier", "service", "cutoff", "delivery_by",
- *                   "on_time", "cost", "distance_km",
- *                   "lines": [{"line", "sku", "qty",
- *                              "picks": [{"location", "lot"?, "expiry"?, "qty"}]}]}]}
+ *                   "on_time", "cost", "distance_km", "state", ...,
+ *                   "lines": [{"line", "sku", "qty", "ref"?,
+ *                              "picks": [{"location", "lot"?, "expiry"?, "qty"}]}]}],
+ *    "replaced": [shipments taken out of service, oldest first]?,
+ *    "inserts_shipment": id?}
  * and announced by order.allocated (and order.split) or order.backordered, with the reason.
+ * Shipment ids are "S<order no>-<k>", k counting every shipment the order has had: an id never
+ * names two shipments. inserts_shipment names the one shipment whose carton carries the
+ * order's inserts and gift card (the first; for an order that has any).
+ *
+ * Short picks (alloc_short). A shorted shipment gives back what it still holds and moves to
+ * "replaced" (state "short", "replaced_by": the ids that took over). When it was the order's
+ * only shipment, the whole order is allocated again (or backordered) as at submission. Else
+ * only its part is: its lines (sku, qty) are allocated anew by rules 1-5 and the reservation
+ * rule, for those lines alone (in full from one warehouse preferred; split as the order or
+ * tenant allows), as new shipments; the other shipments keep their stock, ids and work. The
+ * first new shipment takes the shorted one's slot in "shipments", more are appended: slots
+ * never move, because the wave queue and the tracking index name shipments by slot.
+ * When the part cannot be allocated, a WAITING PART takes the slot:
+ *   {"id", "state": "backordered", "lines": [{"line", "sku", "qty", "ref"?}] (no picks),
+ *    "reason", "missing": [{sku, need, available}], "since", "milestones"}
+ * It holds nothing; the order is on the backorder index, and stock arriving for one of its
+ * skus (alloc_backorders) allocates that part alone, which then moves to "replaced" (state
+ * "filled", "replaced_by").
+ *
+ * The order's state is the least advanced of its shipments' (orders.h), a waiting part
+ * counting as backordered, below allocated: while any part waits the order is backordered,
+ * whatever its other shipments do (their moves are shipment.<state> events); once no part
+ * waits it is allocated, its new shipments being the least advanced. A re-allocated part is
+ * announced by order.allocated / order.split carrying only the new shipments and "replaces"
+ * (the id it replaces), or by order.backordered carrying "missing", "shipment" (the waiting
+ * part's id), "waiting" (its lines) and "replaces". When the order's state does not change
+ * (it was allocated already, or another part still waits) the event is emitted all the
+ * same, its "state" and "from" both the order's state.
  *
  * Threading: writer thread (write transactions) only.
  */
@@ -41,6 +71,8 @@
 #define ALLOC_KM_COST 0.01
 /* Default time from allocation to a parcel ready for the carrier. */
 #define ALLOC_HANDLING_MINUTES 60
+/* Shipments of an order, waiting parts included (the wave queue numbers them in a byte). */
+#define ALLOC_SHIPMENTS_MAX 255
 
 /*
  * Allocates O (state received or backordered, holding nothing): reserves stock, writes the
@@ -49,25 +81,38 @@
  */
 int alloc_order(struct cmd_ctx *c, struct order *o);
 
-/* Releases every reservation O holds (cancellation, re-allocation) and clears "allocation". */
+/* Releases every reservation O holds (cancellation), takes its shipments off the wave queue
+ * and O off the backorder index, and clears "allocation". */
 int alloc_release(struct cmd_ctx *c, struct order *o, const char *why);
 
 /*
+ * Shipment IDX of O was shorted at picking: re-allocates its part as described above (the
+ * whole order when it was the only shipment). The caller has withdrawn its tasks and put its
+ * picked units back on their shelves, clearing their "picked" (the shipment's picks then
+ * hold all their qty). Saves O and emits the re-allocation's events.
+ * Errors: WMS_EINTERNAL when IDX is no shipment; store errors.
+ */
+int alloc_short(struct cmd_ctx *c, struct order *o, size_t idx);
+
+/*
  * Stock of (TENANT, SKU) arrived: allocates backordered orders that need it, oldest promise
- * first, as long as they can now be allocated.
+ * first, as long as they can now be allocated: an order's waiting parts that ask for SKU, each
+ * alone, or a wholly backordered order.
  */
 int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku);
 
-/* Drops O from the backorder index (cancellation). */
-int alloc_backorder_forget(struct cmd_ctx *c, const struct order *o);
+/* Drops O from the backorder index (cancellation of a backordered order). An order waiting for
+ * a part of it holds the rest: that is released as alloc_release does. */
+int alloc_backorder_forget(struct cmd_ctx *c, struct order *o);
 
 /* The allocation as a reply shows it: decision, reason, and per shipment id, warehouse,
- * carrier, cutoff, delivery_by, on_time (new reference; an empty object for NULL). */
+ * carrier, cutoff, delivery_by, on_time, lines [{sku, qty}] (a waiting part: id, state
+ * "backordered", lines) (new reference; an empty object for NULL). */
 json_t *alloc_summary(const json_t *allocation);
 
 /*
  * The wave queue: every allocated shipment waiting for a wave, keyed
- * (warehouse, cutoff, 9 - priority, order no, shipment index) so that wave planning reads a
+ * (warehouse, cutoff, 9 - priority, order no, shipment slot) so that wave planning reads a
  * warehouse's work in cutoff order, most urgent first. alloc_order adds, alloc_release
  * removes; wave planning removes what it waves (alloc_queue_del).
  */

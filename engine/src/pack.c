@@ -22,7 +22,9 @@
 struct pk {
 	struct cmd_ctx *c;
 	const char *station, *scan_id;
-	json_t *sess; /* owned, NULL when the station is idle */
+	json_t *sess;        /* owned, NULL when the station is idle */
+	const json_t *about; /* borrowed: the tote scanned at an idle station, when it names an
+	                        order ({tenant, order, order_no, shipment, tote}), or NULL */
 	json_t *reply;
 };
 
@@ -74,12 +76,15 @@ static int refuse(struct pk *p, int code, const char *instruction, const char *f
 	if (code_text)
 		json_object_set_new(f, "scanned", json_string(code_text));
 	uint64_t no = 0;
-	if (p->sess) {
-		no = sess_order_no(p->sess);
-		json_object_set(f, "tenant", json_object_get(p->sess, "tenant"));
-		json_object_set(f, "order", json_object_get(p->sess, "order"));
-		json_object_set(f, "shipment", json_object_get(p->sess, "shipment"));
-		json_object_set(f, "tote", json_object_get(p->sess, "tote"));
+	/* The carton's order, or the order the scanned tote names: either way the refusal
+	 * belongs in that order's timeline. */
+	const json_t *about = p->sess ? p->sess : p->about;
+	if (about) {
+		no = sess_order_no(about);
+		static const char *const keys[] = { "tenant", "order", "shipment", "tote" };
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (json_object_get(about, keys[i]))
+				json_object_set(f, keys[i], json_object_get(about, keys[i]));
 	}
 	return ev_emit(p->c, "pack.rejected", no, f);
 }
@@ -149,9 +154,11 @@ static int open_tote(struct pk *p, const char *tote)
 	json_t *sh = order_shipment(&o, req_str(td, "shipment"), &sidx);
 	const char *st = sh ? req_str(sh, "state") : NULL;
 	if (sh == NULL || st == NULL || strcmp(st, "picked") != 0) {
+		p->about = td;
 		rc = refuse(p, WMS_ESTATE, "Send the tote back to picking",
 		            "%s: order %s is %s, not picked", tote, order_id(&o),
 		            st ? st : order_state_name(order_state(&o)));
+		p->about = NULL;
 		json_decref(td);
 		order_release(&o);
 		return rc;
@@ -168,7 +175,11 @@ static int open_tote(struct pk *p, const char *tote)
 	const json_t *sub = order_submitted(&o);
 	json_t *inserts = json_array();
 	json_t *v;
-	json_array_foreach(json_object_get(sub, "inserts"), i, v)
+	/* Inserts and the gift card go into one carton of the order: the shipment the allocation
+	 * names (alloc.h), else the first. */
+	const char *mark = req_str(json_object_get(o.doc, "allocation"), "inserts_shipment");
+	bool carries = mark ? strcmp(mark, req_str(sh, "id")) == 0 : sidx == 0;
+	json_array_foreach(carries ? json_object_get(sub, "inserts") : NULL, i, v)
 	{
 		char label[80];
 		snprintf(label, sizeof(label), "INS-%s", json_string_value(v));
@@ -176,7 +187,7 @@ static int open_tote(struct pk *p, const char *tote)
 			*q = (char)toupper((unsigned char)*q);
 		json_array_append_new(inserts, json_string(label));
 	}
-	if (req_str(sub, "gift_message"))
+	if (carries && req_str(sub, "gift_message"))
 		json_array_append_new(inserts, json_string("INS-GIFT"));
 	p->sess = json_pack("{s:s, s:O, s:O, s:I, s:O, s:I, s:O, s:o, s:{}, s:o, s:{}}", "tote",
 	                    tote, "tenant", json_object_get(td, "tenant"), "order",
@@ -392,6 +403,7 @@ int pack_weigh(struct cmd_ctx *c, json_t **reply)
 	if (rc)
 		return end(&p, rc, reply);
 	/* Weighed before everything is in: compare with what should be in the carton. */
+	bool refused = true;
 	if (units_missing(p.sess) > 0)
 		rc = refuse(&p, WMS_EINCOMPLETE, "Pack the missing items, then weigh",
 		            "%lld units still to pack before weighing", units_missing(p.sess));
@@ -399,6 +411,7 @@ int pack_weigh(struct cmd_ctx *c, json_t **reply)
 		rc = refuse(&p, WMS_EWEIGHT, "Open the carton and check its contents",
 		            "carton weighs %lld g, expected %lld g +/- %lld g", grams, want, tol);
 	else {
+		refused = false;
 		json_object_set_new(p.sess, "weight_g", json_integer(grams));
 		rc = sess_save(&p);
 		if (rc == 0)
@@ -416,9 +429,30 @@ int pack_weigh(struct cmd_ctx *c, json_t **reply)
 			    scan_accepted(ins, "%lld g within %lld g +/- %lld g", grams, want, tol);
 		}
 	}
+	/* The last reading is what is on the scale: a refused one voids an earlier good one, so
+	 * the carton does not close on a weight it no longer has. */
+	if (rc == 0 && refused && json_object_get(p.sess, "weight_g")) {
+		json_object_del(p.sess, "weight_g");
+		rc = sess_save(&p);
+	}
 	if (rc == 0)
 		json_object_set_new(p.reply, "expected_g", json_integer(want));
 	return end(&p, rc, reply);
+}
+
+/*
+ * Writes TEXT as ZPL field data for a field opened with ^FH: '^' and '~' would be read as
+ * ZPL commands, '_' is the ^FH escape itself, and control bytes break the field, so each is
+ * written as _XX (hex). UTF-8 beyond ASCII passes as is (^CI28).
+ */
+static void zpl_text(FILE *f, const char *text)
+{
+	for (const unsigned char *q = (const unsigned char *)text; q && *q; q++) {
+		if (*q == '^' || *q == '~' || *q == '_' || *q < 0x20 || *q == 0x7f)
+			fprintf(f, "_%02X", *q);
+		else
+			fputc(*q, f);
+	}
 }
 
 /* The carton label in ZPL: SSCC as GS1-128 (mode D reads the bracketed AI), ship-to, order. */
@@ -440,22 +474,59 @@ static char *zpl_label(const json_t *sess, const json_t *sub, const char *sscc, 
 		if (v == NULL)
 			continue;
 		fprintf(f, "^FO40,%d^A0N,28,28^FH^FD", y);
-		for (const char *q = v; *q; q++) {
-			if (*q == '^' || *q == '~' || *q == '_')
-				fprintf(f, "_%02X", (unsigned char)*q);
-			else
-				fputc(*q, f);
-		}
+		zpl_text(f, v);
 		fprintf(f, "^FS\n");
 		y += 34;
 	}
-	fprintf(f, "^FO40,%d^A0N,26,26^FDORDER %s  %s %s^FS\n", y + 10, req_str(sess, "order"),
-	        req_str(ship, "carrier") ? req_str(ship, "carrier") : "",
-	        req_str(ship, "service") ? req_str(ship, "service") : "");
+	/* Order ids, carriers and services are ids: visible ASCII, '^' and '~' included. */
+	fprintf(f, "^FO40,%d^A0N,26,26^FH^FDORDER ", y + 10);
+	zpl_text(f, req_str(sess, "order"));
+	fputs("  ", f);
+	zpl_text(f, req_str(ship, "carrier"));
+	fputc(' ', f);
+	zpl_text(f, req_str(ship, "service"));
+	fputs("^FS\n", f);
 	fprintf(f, "^FO40,%d^A0N,26,26^FDSSCC (00) %s^FS\n", y + 50, sscc);
 	fprintf(f, "^FO40,%d^BY3^BCN,160,Y,N,N,D^FD(00)%s^FS\n^XZ\n", y + 90, sscc);
 	fclose(f);
 	return buf;
+}
+
+/*
+ * The next SSCC of company PREFIX (its serial in *SERIAL). Serials are counted per prefix,
+ * because an SSCC is unique by prefix and serial: every tenant sharing a prefix draws from
+ * one counter, tenants of other prefixes do not use up its room. Serials start after the last
+ * value of the engine-wide counter earlier versions drew from (0 on a store made since), so
+ * no SSCC issued before is issued again. A prefix of P digits leaves 16 - P digits of serial:
+ * when they run out, the carton is refused (bad_value), never given a duplicate; nothing is
+ * used up by the refusal (the command rolls back).
+ */
+static int next_sscc(struct cmd_ctx *c, const char *prefix, uint64_t *serial, char sscc[19])
+{
+	char name[40];
+	uint64_t base, n;
+	size_t plen = strlen(prefix);
+	if (plen < 4 || plen > 12 || strspn(prefix, "0123456789") != plen)
+		return cmd_fail(c, WMS_EVALUE, "tenant.gs1_company_prefix",
+		                "cannot make an SSCC from company prefix '%s': not 4 to 12 digits",
+		                prefix);
+	snprintf(name, sizeof(name), "%s/%s", PACK_SERIAL_COUNTER, prefix);
+	int rc = store_counter_get(c->txn, PACK_SERIAL_COUNTER, &base);
+	if (rc == 0)
+		rc = store_counter_next(c->txn, name, &n);
+	if (rc)
+		return rc;
+	uint64_t room = 1;
+	for (size_t i = 0; i < 16 - plen; i++)
+		room *= 10;
+	*serial = base + n;
+	if (*serial >= room || wms_sscc_make(0, prefix, *serial, sscc) != 0)
+		return cmd_fail(c, WMS_EVALUE, "tenant.gs1_company_prefix",
+		                "company prefix %s has used all %" PRIu64
+		                " SSCC serials its %zu digits leave room for: the tenant needs "
+		                "another gs1_company_prefix before more cartons can close",
+		                prefix, room - 1, plen);
+	return 0;
 }
 
 int pack_close(struct cmd_ctx *c, json_t **reply)
@@ -499,14 +570,9 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 		rc = WMS_EINTERNAL;
 	if (rc == 0)
 		rc = master_tenant_load(c, req_str(p.sess, "tenant"), "tenant", &tenant);
-	if (rc == 0)
-		rc = store_counter_next(c->txn, "sscc_serial", &serial);
 	if (rc == 0) {
 		const char *prefix = req_str(tenant, "gs1_company_prefix");
-		if (wms_sscc_make(0, prefix ? prefix : PACK_DEFAULT_PREFIX, serial, sscc) != 0)
-			rc = cmd_fail(c, WMS_EVALUE, "tenant.gs1_company_prefix",
-			              "cannot make an SSCC from prefix '%s' and serial %" PRIu64,
-			              prefix ? prefix : PACK_DEFAULT_PREFIX, serial);
+		rc = next_sscc(c, prefix ? prefix : PACK_DEFAULT_PREFIX, &serial, sscc);
 	}
 	json_decref(tenant);
 	char *zpl = NULL;

@@ -7,7 +7,10 @@
  *              be picked. Then each scan is an item (GTIN, element string, Digital Link: the
  *              case GTIN counts its pack quantity) checked against what the shipment still
  *              expects (not_in_order, over_pack), or an insert label: INS-<id> for each id in
- *              the order's `inserts`, INS-GIFT for an order with a gift_message.
+ *              the order's `inserts`, INS-GIFT for an order with a gift_message. Inserts and
+ *              the gift card go into ONE carton of an order: that of the shipment its
+ *              allocation names (`inserts_shipment`, alloc.h), else of its first shipment;
+ *              the other shipments' cartons expect none.
  *   pack.weigh the scale's grams, compared with the expected weight: the items' weight_g plus
  *              the carton's tare (warehouse `carton_tare_g`, default 150 g), within
  *              max(tolerance_g, tolerance_pct of the expected weight) (warehouse
@@ -16,16 +19,26 @@
  *              The share is exact: 5 % of 4150 g is 207.5 g, so a reading 207 g off is
  *              accepted and one 208 g off is not. Weighing before every item is packed is
  *              incomplete. An accepted weight is kept until the carton changes (an item or
- *              insert scanned).
+ *              insert scanned) or a later weighing is refused: the last reading is what is
+ *              on the scale, so a refused one voids the accepted one.
  *   pack.close refuses while an item or insert is missing (incomplete, missing_insert) or the
  *              carton has not been weighed within tolerance (weight_mismatch); otherwise it
  *              assigns an SSCC-18 (extension 0, the tenant's `gs1_company_prefix`, default the
- *              GS1 US example prefix 0614141, and a serial from a counter), returns the ZPL
- *              label (the SSCC as GS1-128, ship-to, order, carrier), frees the tote, and moves
+ *              GS1 US example prefix 0614141, and a serial counted per company prefix in the
+ *              meta counter "sscc_serial/<prefix>", after the last value of the engine-wide
+ *              counter "sscc_serial" of earlier versions; when the prefix's 16 - P digits of
+ *              serial run out the close fails with bad_value, field
+ *              tenant.gs1_company_prefix, and no SSCC is issued twice), returns the ZPL
+ *              label (the SSCC as GS1-128, ship-to, order, carrier and service; every text
+ *              field under ^FH with '^', '~', '_' and control bytes written as _XX), frees
+ *              the tote, and moves
  *              the shipment to packed (order.packed with `sscc`, `weight_g`, `station`, `tote`
  *              and `carton`, the carton as recorded on the shipment: {sscc, weight_g,
  *              station, items: {sku: units}}).
- * Every refusal is recorded and emits pack.rejected; resent scans are answered once (scan.h).
+ * Every refusal is recorded and emits pack.rejected, with tenant, order, shipment and tote of
+ * the open carton, or of the order a scanned tote names when it opens none (so the refusal is
+ * in that order's timeline); resent scans are answered once (scan.h). A refusal changes
+ * nothing else, but for the refused weighing that voids the weight (above).
  */
 #ifndef WMS_PACK_H
 #define WMS_PACK_H
@@ -36,6 +49,9 @@
 #define PACK_TOLERANCE_G    25
 #define PACK_TOLERANCE_PCT  5.0
 #define PACK_DEFAULT_PREFIX "0614141"
+/* The meta counter of SSCC serials: "<this>/<company prefix>" per prefix; the bare name is
+ * the engine-wide counter of earlier versions, read (never advanced) as the starting point. */
+#define PACK_SERIAL_COUNTER "sscc_serial"
 
 int pack_scan(struct cmd_ctx *c, json_t **reply);
 int pack_weigh(struct cmd_ctx *c, json_t **reply);

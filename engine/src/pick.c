@@ -545,18 +545,25 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	}
 	long long missing = qty - found;
+	struct order o = ORDER_INIT;
+	size_t sidx;
+	if ((rc = order_load(c, req_str(t, "tenant"), req_str(t, "order"), &o)))
+		rc = rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	json_t *sh = rc == 0 ? order_shipment(&o, req_str(t, "shipment"), &sidx) : NULL;
+	/* An open task whose shipment is gone: its order was cancelled (cancellation leaves the
+	 * floor's work as it is, PROTOCOL.md 5.3). Nothing to re-allocate: say so. */
+	if (rc == 0 && sh == NULL)
+		rc = cmd_fail(c, WMS_ESTATE, "task",
+		              "task %s: order %s is %s and no longer holds shipment %s; put the "
+		              "tote's items back",
+		              req_str(t, "id"), req_str(t, "order"),
+		              order_state_name(order_state(&o)), req_str(t, "shipment"));
 	/* The missing units are not there: write them off the location. */
 	struct key sk = KEY_INIT;
 	master_stock_key(&sk, req_str(t, "tenant"), req_str(t, "sku"), req_str(t, "warehouse"),
 	                 req_str(t, "location"), req_str(t, "lot"));
-	rc = master_stock_change(c, &sk, -missing, -missing, NULL);
-	struct order o = ORDER_INIT;
-	size_t sidx;
-	if (rc == 0 && (rc = order_load(c, req_str(t, "tenant"), req_str(t, "order"), &o)))
-		rc = rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
-	json_t *sh = rc == 0 ? order_shipment(&o, req_str(t, "shipment"), &sidx) : NULL;
-	if (rc == 0 && sh == NULL)
-		rc = WMS_EINTERNAL;
+	if (rc == 0)
+		rc = master_stock_change(c, &sk, -missing, -missing, NULL);
 	/* The allocation no longer holds the missing units; picked units go back to shelf. */
 	size_t i, j;
 	json_t *l, *pk;
@@ -605,13 +612,12 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		rc = order_emit(c, &o, "pick.short", f);
 	else
 		json_decref(f);
-	/* Allocate the order again from what the network holds now. */
+	/* Allocate the shipment's part again from what the network holds now; the order's
+	 * other shipments keep their stock and their work (alloc.h). */
 	if (rc == 0) {
 		watch_cause(&o, "short_pick");
-		rc = alloc_release(c, &o, "short pick");
+		rc = alloc_short(c, &o, sidx);
 	}
-	if (rc == 0)
-		rc = alloc_order(c, &o);
 	if (rc == 0) {
 		const char *state = order_state_name(order_state(&o));
 		char ins[128];

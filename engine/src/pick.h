@@ -29,9 +29,13 @@
  * off the location's stock row of the task's lot, and taken out of the task's own pick in the
  * allocation (same line, location and lot); the rest of the row stays as booked (FOUND speaks
  * for the task only). The shipment's tasks are withdrawn (units already in the tote go back
- * to their locations), and the order is allocated again from what the network still holds,
- * or backordered. Events pick.short and the order's re-allocation. Errors, not verdicts (not
- * recorded): invalid_state for a task that is not open, out_of_range (field found).
+ * to their locations), and the shipment's part of the order is allocated again from what the
+ * network still holds, as new shipments, or waits for stock (alloc_short, alloc.h): the
+ * order's other shipments go on untouched; an order of one shipment is allocated again
+ * whole. Events pick.short, then the re-allocation's. Reply: the accepted verdict with
+ * order_state, the order's state after it. Errors, not verdicts (not recorded):
+ * invalid_state for a task that is not open or whose order no longer holds its shipment (a
+ * cancelled order), out_of_range (field found).
  */
 #ifndef WMS_PICK_H
 #define WMS_PICK_H

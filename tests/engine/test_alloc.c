@@ -1,8 +1,10 @@
 /*
  * Allocation rules, one test each: in full beats near, the promise beats cost, cost decides
  * among equals, splits use the fewest warehouses, no split means backorder, backorders fill on
- * receipt oldest promise first, lots go first-expiry-first-out and never past the promise, and
- * cancellation gives the stock back. Engine time: Tuesday 2026-11-24 08:00 UTC.
+ * receipt oldest promise first, lots go first-expiry-first-out and never past the promise,
+ * cancellation gives the stock back, and a short pick on a split order allocates only the
+ * shorted part again, or makes only that part wait for stock. Engine time: Tuesday
+ * 2026-11-24 08:00 UTC.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 
 #include "proc.h"
 #include "tengine.h"
+#include "tpick.h"
 #include "wms/errors.h"
 
 /* Warehouse ID at (LAT, LON) with DHL standard: cutoff 17:00 UTC, TRANSIT days, COST. */
@@ -282,6 +285,283 @@ static void test_a_late_promise_still_allocates_and_says_so(void **state)
 	tengine_close(&t);
 }
 
+/* ---- short picks: only the shorted part is allocated again ---- */
+
+/* Submits acme order ID of LINES promised by PROMISE on the tpick network. */
+static void tp_submit(struct tengine *t, const char *id, const char *lines, const char *promise)
+{
+	json_decref(
+	    tcall_ok(t,
+	             "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\","
+	             "\"lines\":%s,\"ship_to\":{\"name\":\"Ann Lee\",\"address\":\"Main 1\","
+	             "\"postal_code\":\"10115\",\"country\":\"DE\",\"lat\":52.53,\"lon\":13.38},"
+	             "\"service\":\"standard\",\"promised_by\":\"%s\"}}",
+	             id, lines, promise));
+}
+
+static void tp_receive(struct tengine *t, const char *wh, const char *loc, const char *sku, int qty)
+{
+	json_decref(tcall_ok(t,
+	                     "{\"op\":\"stock.receive\",\"warehouse\":\"%s\",\"location\":\"%s\","
+	                     "\"tenant\":\"acme\",\"sku\":\"%s\",\"qty\":%d,\"idem_key\":"
+	                     "\"r%d\"}",
+	                     wh, loc, sku, qty, ++receipt));
+}
+
+/* The W1 pick task of shipment SHIP among the released ones (static buffer). */
+static const char *task_of(struct tengine *t, const char *ship)
+{
+	static char id[64];
+	json_t *n = tpick_next_in(t, "W1");
+	json_t *stops = tget(n, "batch.stops");
+	id[0] = '\0';
+	for (size_t i = 0; i < json_array_size(stops); i++) {
+		json_t *st = json_array_get(stops, i);
+		if (strcmp(tget_str(st, "shipment"), ship) == 0)
+			snprintf(id, sizeof(id), "%s", tget_str(st, "task"));
+	}
+	json_decref(n);
+	if (id[0] == '\0')
+		fail_msg("no task of shipment %s", ship);
+	return id;
+}
+
+static json_t *short_pick(struct tengine *t, const char *task, const char *sid, long long found)
+{
+	return tcall_ok(t,
+	                "{\"op\":\"pick.short\",\"device\":\"" TPICK_DEVICE
+	                "\",\"scan_id\":\"%s\",\"task\":\"%s\",\"found\":%lld}",
+	                sid, task, found);
+}
+
+static const char *ship_at(const json_t *o, int k)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "order.allocation.shipments[%d].id", k);
+	return tget_str(o, path);
+}
+
+static void
+test_a_shorted_part_without_stock_waits_alone_and_a_receipt_allocates_only_it(void **state)
+{
+	(void)state;
+	struct tengine t;
+	static const char *const orders[] = { "O-1" };
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	tp_submit(&t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":20},{\"sku\":\"SKU-2\",\"qty\":1}]",
+	          "2026-11-30T23:59:59Z");
+	json_t *o = tpick_order(&t, "O-1");
+	long long no = tget_int(o, "order.no");
+	char s1[32], s2[32], s3[32], s4[32];
+	snprintf(s1, sizeof(s1), "%s", ship_at(o, 0));
+	snprintf(s2, sizeof(s2), "%s", ship_at(o, 1));
+	snprintf(s3, sizeof(s3), "S%lld-3", no);
+	snprintf(s4, sizeof(s4), "S%lld-4", no);
+	json_decref(o);
+	json_decref(tpick_release_next_in(&t, "W1"));
+	json_decref(tpick_release_next_in(&t, "W2"));
+	/* 5 of the 20 SKU-3 are there, and no more anywhere. */
+	long long seq = tpick_last_seq(&t);
+	json_t *r = short_pick(&t, task_of(&t, s1), "s1", 5);
+	assert_string_equal(tget_str(r, "order_state"), "backordered");
+	json_decref(r);
+	o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.state"), "backordered");
+	/* The missing part waits in the shorted shipment's slot, holding nothing; W2's
+	 * shipment is untouched. */
+	json_t *w = tget(o, "order.allocation.shipments[0]");
+	assert_string_equal(tget_str(w, "id"), s3);
+	assert_string_equal(tget_str(w, "state"), "backordered");
+	assert_int_equal(json_array_size(tget(w, "lines")), 1);
+	assert_string_equal(tget_str(w, "lines[0].sku"), "SKU-3");
+	assert_int_equal(tget_int(w, "lines[0].qty"), 20);
+	assert_null(tget(w, "lines[0].picks"));
+	assert_string_equal(ship_at(o, 1), s2);
+	assert_string_equal(tget_str(o, "order.allocation.shipments[1].state"), "waved");
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].id"), s1);
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].replaced_by[0]"), s3);
+	json_decref(o);
+	json_t *ev = tpick_events(&t, seq, "order.backordered");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].shipment"), s3);
+	assert_string_equal(tget_str(ev, "events[0].replaces"), s1);
+	assert_int_equal(json_array_size(tget(ev, "events[0].missing")), 1);
+	assert_string_equal(tget_str(ev, "events[0].missing[0].sku"), "SKU-3");
+	assert_int_equal(tget_int(ev, "events[0].missing[0].need"), 20);
+	assert_int_equal(tget_int(ev, "events[0].missing[0].available"), 5);
+	assert_int_equal(json_array_size(tget(ev, "events[0].waiting")), 1);
+	assert_string_equal(tget_str(ev, "events[0].waiting[0].sku"), "SKU-3");
+	json_decref(ev);
+	ev = tpick_events(&t, seq, "order.allocated");
+	assert_int_equal(tget_int(ev, "count"), 0);
+	json_decref(ev);
+	tpick_assert_reservations(&t, orders, 1);
+	/* W2's shipment is picked and packed meanwhile: shipment events, the order waits. */
+	seq = tpick_last_seq(&t);
+	assert_int_equal(tpick_pick_all_in(&t, "W2"), 1);
+	r = tpick_pack_shipment(&t, "O-1", s2, "PS-2", NULL, "p2");
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	json_decref(r);
+	ev = tpick_events(&t, seq, "shipment.");
+	assert_true(tget_int(ev, "count") >= 2);
+	json_decref(ev);
+	ev = tpick_events(&t, seq, "order.");
+	assert_int_equal(tget_int(ev, "count"), 0);
+	json_decref(ev);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "backordered");
+	tpick_assert_reservations(&t, orders, 1);
+	/* Stock of another sku allocates nothing. */
+	tp_receive(&t, "W1", "A07-01-1", "SKU-1", 5);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "backordered");
+	/* SKU-3 arrives: only the waiting part is allocated, as a new shipment. */
+	seq = tpick_last_seq(&t);
+	tp_receive(&t, "W1", "A06-01-1", "SKU-3", 20);
+	o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.state"), "allocated");
+	json_t *ships = tget(o, "order.allocation.shipments");
+	assert_int_equal(json_array_size(ships), 2);
+	assert_string_equal(tget_str(ships, "[0].id"), s4);
+	assert_string_equal(tget_str(ships, "[0].warehouse"), "W1");
+	assert_string_equal(tget_str(ships, "[0].state"), "allocated");
+	assert_string_equal(tget_str(ships, "[0].lines[0].picks[0].location"), "A06-01-1");
+	assert_int_equal(tget_int(ships, "[0].lines[0].picks[0].qty"), 20);
+	assert_string_equal(tget_str(ships, "[1].id"), s2);
+	assert_string_equal(tget_str(ships, "[1].state"), "packed");
+	assert_int_equal(json_array_size(tget(ships, "[1].cartons")), 1);
+	assert_string_equal(tget_str(o, "order.allocation.replaced[1].id"), s3);
+	assert_string_equal(tget_str(o, "order.allocation.replaced[1].state"), "filled");
+	assert_string_equal(tget_str(o, "order.allocation.replaced[1].replaced_by[0]"), s4);
+	json_decref(o);
+	ev = tpick_events(&t, seq, "order.allocated");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].from"), "backordered");
+	assert_int_equal(json_array_size(tget(ev, "events[0].shipments")), 1);
+	assert_string_equal(tget_str(ev, "events[0].shipments[0].id"), s4);
+	assert_string_equal(tget_str(ev, "events[0].replaces"), s3);
+	json_decref(ev);
+	tpick_assert_reservations(&t, orders, 1);
+	/* The part is off the backorder list: more stock allocates nothing more. */
+	seq = tpick_last_seq(&t);
+	tp_receive(&t, "W1", "A08-01-1", "SKU-3", 20);
+	ev = tpick_events(&t, seq, "order.");
+	assert_int_equal(tget_int(ev, "count"), 0);
+	json_decref(ev);
+	tpick_assert_reservations(&t, orders, 1);
+	tengine_close(&t);
+}
+
+static void test_waiting_parts_are_allocated_oldest_promise_first(void **state)
+{
+	(void)state;
+	struct tengine t;
+	static const char *const orders[] = { "LATER", "SOONER" };
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	const char *lines = "[{\"sku\":\"SKU-3\",\"qty\":10},{\"sku\":\"SKU-2\",\"qty\":1}]";
+	tp_submit(&t, "LATER", lines, "2026-12-10T23:59:59Z");
+	tp_submit(&t, "SOONER", lines, "2026-12-01T23:59:59Z");
+	json_t *a = tpick_order(&t, "LATER"), *b = tpick_order(&t, "SOONER");
+	char la[32], so[32];
+	snprintf(la, sizeof(la), "%s", ship_at(a, 0));
+	snprintf(so, sizeof(so), "%s", ship_at(b, 0));
+	assert_string_equal(tget_str(a, "order.allocation.decision"), "split");
+	assert_string_equal(tget_str(b, "order.allocation.decision"), "split");
+	json_decref(a);
+	json_decref(b);
+	json_decref(tpick_release_next_in(&t, "W1"));
+	/* Both W1 parts are short: each finds none of its 10, and W1's 20 are written off. */
+	char task[64];
+	snprintf(task, sizeof(task), "%s", task_of(&t, la));
+	json_decref(short_pick(&t, task, "s1", 0));
+	snprintf(task, sizeof(task), "%s", task_of(&t, so));
+	json_decref(short_pick(&t, task, "s2", 0));
+	assert_string_equal(tpick_order_state(&t, "LATER"), "backordered");
+	assert_string_equal(tpick_order_state(&t, "SOONER"), "backordered");
+	tpick_assert_reservations(&t, orders, 2);
+	/* Enough for one: the sooner promise gets it. */
+	tp_receive(&t, "W1", "A06-01-1", "SKU-3", 10);
+	assert_string_equal(tpick_order_state(&t, "SOONER"), "allocated");
+	assert_string_equal(tpick_order_state(&t, "LATER"), "backordered");
+	tpick_assert_reservations(&t, orders, 2);
+	tp_receive(&t, "W1", "A06-02-1", "SKU-3", 10);
+	assert_string_equal(tpick_order_state(&t, "LATER"), "allocated");
+	tpick_assert_reservations(&t, orders, 2);
+	tengine_close(&t);
+}
+
+static void test_cancelling_an_order_waiting_for_a_part_gives_back_what_the_rest_holds(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	tp_submit(&t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":20},{\"sku\":\"SKU-2\",\"qty\":1}]",
+	          "2026-11-30T23:59:59Z");
+	json_t *o = tpick_order(&t, "O-1");
+	char s1[32];
+	snprintf(s1, sizeof(s1), "%s", ship_at(o, 0));
+	json_decref(o);
+	json_decref(tpick_release_next_in(&t, "W1"));
+	json_decref(short_pick(&t, task_of(&t, s1), "s1", 5));
+	assert_string_equal(tpick_order_state(&t, "O-1"), "backordered");
+	json_t *s = tpick_stock(&t, "SKU-2", NULL);
+	assert_int_equal(tget_int(s, "reserved"), 1); /* W2's shipment */
+	json_decref(s);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.cancel\",\"tenant\":\"acme\",\"id\":\"O-1\"}"));
+	s = tpick_stock(&t, "SKU-2", NULL);
+	assert_int_equal(tget_int(s, "reserved"), 0);
+	json_decref(s);
+	/* Off the backorder list too: new stock leaves it cancelled. */
+	tp_receive(&t, "W1", "A06-01-1", "SKU-3", 20);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "cancelled");
+	s = tpick_stock(&t, "SKU-3", NULL);
+	assert_int_equal(tget_int(s, "reserved"), 0);
+	json_decref(s);
+	tengine_close(&t);
+}
+
+static void test_a_part_reallocated_while_the_order_stays_allocated_is_still_announced(void **state)
+{
+	(void)state;
+	struct tengine t;
+	static const char *const orders[] = { "O-1" };
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	tp_receive(&t, "W1", "A05-01-1", "SKU-3", 30);
+	tp_submit(&t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":20},{\"sku\":\"SKU-2\",\"qty\":1}]",
+	          "2026-11-30T23:59:59Z");
+	json_t *o = tpick_order(&t, "O-1");
+	char s1[32];
+	snprintf(s1, sizeof(s1), "%s", ship_at(o, 0));
+	json_decref(o);
+	/* Only W1 is waved: W2's shipment is still allocated, and so is the order. */
+	json_decref(tpick_release_next_in(&t, "W1"));
+	assert_string_equal(tpick_order_state(&t, "O-1"), "allocated");
+	long long seq = tpick_last_seq(&t);
+	json_decref(short_pick(&t, task_of(&t, s1), "s1", 0));
+	json_t *ev = tpick_events(&t, seq, "order.allocated");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].state"), "allocated");
+	assert_string_equal(tget_str(ev, "events[0].from"), "allocated");
+	assert_string_equal(tget_str(ev, "events[0].replaces"), s1);
+	json_decref(ev);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "allocated");
+	tpick_assert_reservations(&t, orders, 1);
+	/* Both shipments are in their warehouses' wave queues. */
+	json_t *p = tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\"}");
+	assert_int_equal(tget_int(p, "waves[0].orders"), 1);
+	json_decref(p);
+	p = tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W2\"}");
+	assert_int_equal(tget_int(p, "waves[0].orders"), 1);
+	json_decref(p);
+	tengine_close(&t);
+}
+
 /* ---- the demo network ---- */
 
 /* What a warehouse holds of (tenant, sku) that an order promised by PROMISE may use. */
@@ -427,6 +707,13 @@ int main(void)
 		    test_lots_go_first_expiry_first_out_and_never_expire_before_the_promise),
 		cmocka_unit_test(test_cancelling_an_allocated_order_gives_its_stock_back),
 		cmocka_unit_test(test_a_late_promise_still_allocates_and_says_so),
+		cmocka_unit_test(
+		    test_a_shorted_part_without_stock_waits_alone_and_a_receipt_allocates_only_it),
+		cmocka_unit_test(test_waiting_parts_are_allocated_oldest_promise_first),
+		cmocka_unit_test(
+		    test_a_part_reallocated_while_the_order_stays_allocated_is_still_announced),
+		cmocka_unit_test(
+		    test_cancelling_an_order_waiting_for_a_part_gives_back_what_the_rest_holds),
 		cmocka_unit_test(
 		    test_on_the_demo_network_an_order_one_warehouse_can_fill_ships_from_one),
 	};

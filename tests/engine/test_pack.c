@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "store.h"
 #include "tengine.h"
 #include "tpick.h"
 
@@ -21,6 +22,8 @@
 #define TARE_G        150
 #define TOLERANCE_G   25
 #define TOLERANCE_PCT 5
+/* pack.h PACK_SERIAL_COUNTER (pack.h's handler names clash with this file's helpers). */
+#define PACK_SERIAL_COUNTER "sscc_serial"
 
 static json_t *pack_scan_at(struct tengine *t, const char *station, const char *sid,
                             const char *code)
@@ -664,6 +667,288 @@ static void test_a_pack_refusal_has_the_verdict_shape_and_changes_nothing(void *
 	tengine_close(&t);
 }
 
+/* ---- regressions ---- */
+
+static void test_a_refused_weighing_voids_the_weight_accepted_before_it(void **state)
+{
+	(void)state;
+	struct tengine t;
+	char tote[32];
+	open_carton(&t, "[{\"sku\":\"SKU-1\",\"qty\":1}]", "", tote);
+	tpick_expect(pack_scan(&t, "k1", TPICK_GTIN1), "accepted", NULL);
+	tpick_expect(pack_weigh(&t, "k2", TARE_G + 100), "accepted", NULL);
+	/* Something was put on the scale with it: the last reading is what is there. */
+	tpick_expect(pack_weigh(&t, "k3", TARE_G + 400), "refused", "weight_mismatch");
+	json_t *r = pack_close(&t, "k4");
+	assert_string_equal(treply_code(r), "weight_mismatch");
+	json_decref(r);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packing");
+	tpick_expect(pack_weigh(&t, "k5", TARE_G + 100), "accepted", NULL);
+	tpick_expect(pack_close(&t, "k6"), "accepted", NULL);
+	tengine_close(&t);
+}
+
+static void test_inserts_and_the_gift_card_go_into_one_carton_of_a_split_order(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":1},{\"sku\":\"SKU-2\",\"qty\":1}]",
+	             ",\"gift_message\":\"Enjoy\",\"inserts\":[\"PROMO\"]");
+	json_t *o = tpick_order(&t, "O-1");
+	char s1[32], s2[32];
+	snprintf(s1, sizeof(s1), "%s", tget_str(o, "order.allocation.shipments[0].id"));
+	snprintf(s2, sizeof(s2), "%s", tget_str(o, "order.allocation.shipments[1].id"));
+	assert_string_equal(tget_str(o, "order.allocation.shipments[1].warehouse"), "W2");
+	assert_string_equal(tget_str(o, "order.allocation.inserts_shipment"), s1);
+	json_decref(o);
+	json_decref(tpick_release_next_in(&t, "W1"));
+	json_decref(tpick_release_next_in(&t, "W2"));
+	assert_int_equal(tpick_pick_all_in(&t, "W1"), 1);
+	assert_int_equal(tpick_pick_all_in(&t, "W2"), 1);
+	o = tpick_order(&t, "O-1");
+	char t1[32], t2[32];
+	snprintf(t1, sizeof(t1), "%s", tget_str(o, "order.allocation.shipments[0].tote"));
+	snprintf(t2, sizeof(t2), "%s", tget_str(o, "order.allocation.shipments[1].tote"));
+	json_decref(o);
+	/* W2's carton expects no insert: the card is not for it, and it closes without. */
+	json_t *r = pack_scan_at(&t, "PS-2", "m1", t2);
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	assert_null(strstr(tget_str(r, "message"), "inserts"));
+	json_decref(r);
+	tpick_expect(pack_scan_at(&t, "PS-2", "m2", TPICK_UPC2), "accepted", NULL);
+	tpick_expect(pack_scan_at(&t, "PS-2", "m3", "INS-GIFT"), "refused", "not_in_order");
+	tpick_expect(pack_scan_at(&t, "PS-2", "m4", "INS-PROMO"), "refused", "not_in_order");
+	tpick_expect(tcall(&t,
+	                   "{\"op\":\"pack.weigh\",\"station\":\"PS-2\",\"scan_id\":\"m5\","
+	                   "\"grams\":%d}",
+	                   TARE_G + 250),
+	             "accepted", NULL);
+	tpick_expect(tcall(&t, "{\"op\":\"pack.close\",\"station\":\"PS-2\",\"scan_id\":\"m6\"}"),
+	             "accepted", NULL);
+	/* W1's carton carries both. */
+	tpick_expect(pack_scan(&t, "k1", t1), "accepted", NULL);
+	tpick_expect(pack_scan(&t, "k2", TPICK_EAN3), "accepted", NULL);
+	r = pack_close(&t, "k3");
+	assert_string_equal(treply_code(r), "missing_insert");
+	assert_non_null(strstr(tget_str(r, "message"), "INS-PROMO"));
+	json_decref(r);
+	tpick_expect(pack_scan(&t, "k4", "INS-PROMO"), "accepted", NULL);
+	tpick_expect(pack_close(&t, "k5"), "refused", "missing_insert");
+	tpick_expect(pack_scan(&t, "k6", "INS-GIFT"), "accepted", NULL);
+	tpick_expect(pack_weigh(&t, "k7", TARE_G + 2000), "accepted", NULL);
+	tpick_expect(pack_close(&t, "k8"), "accepted", NULL);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packed");
+	tengine_close(&t);
+}
+
+static void test_a_refused_tote_of_an_order_not_yet_picked_is_in_that_orders_timeline(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	json_t *n = tpick_release_next(&t);
+	char tote[32];
+	snprintf(tote, sizeof(tote), "%s", tget_str(n, "task.tote"));
+	json_decref(n);
+	long long seq = tpick_last_seq(&t);
+	tpick_expect(pack_scan(&t, "k1", tote), "refused", "invalid_state");
+	json_t *ev = tpick_events(&t, seq, "pack.rejected");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].tenant"), "acme");
+	assert_string_equal(tget_str(ev, "events[0].order"), "O-1");
+	assert_string_equal(tget_str(ev, "events[0].tote"), tote);
+	assert_non_null(tget_str(ev, "events[0].shipment"));
+	json_decref(ev);
+	json_t *o = tpick_order(&t, "O-1");
+	json_t *tl = tget(o, "order.timeline");
+	bool found = false;
+	for (size_t i = 0; i < json_array_size(tl); i++)
+		found |= strcmp(tget_str(json_array_get(tl, i), "type"), "pack.rejected") == 0;
+	assert_true(found);
+	json_decref(o);
+	tengine_close(&t);
+}
+
+/* The serial reference of an SSCC whose company prefix has PLEN digits. */
+static unsigned long long sscc_serial(const char *sscc, size_t plen)
+{
+	unsigned long long v = 0;
+	for (size_t i = 1 + plen; i < 17; i++)
+		v = v * 10 + (unsigned long long)(sscc[i] - '0');
+	return v;
+}
+
+static void test_sscc_serials_are_counted_per_company_prefix(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"beta\",\"name\":"
+	                         "\"Beta\",\"gs1_company_prefix\":\"4098765\"}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A09-01-1\",\"tenant\":\"beta\",\"sku\":\"B-1\",\"qty\":5}"));
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	tpick_submit(&t, "O-2", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	json_decref(tcall_ok(
+	    &t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"beta\",\"id\":\"B-O-1\","
+	        "\"lines\":[{\"sku\":\"B-1\",\"qty\":1}],\"ship_to\":{\"name\":\"Bo\",\"address\":"
+	        "\"Main 2\",\"postal_code\":\"10115\",\"country\":\"DE\"},\"service\":"
+	        "\"standard\",\"promised_by\":\"2026-11-30T23:59:59Z\"}}"));
+	json_decref(tpick_release_next(&t));
+	assert_int_equal(tpick_pick_all(&t), 3);
+	json_t *a = pack_two(&t, tote_of(&t, "O-1"), "a");
+	json_t *bo = tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"beta\",\"id\":\"B-O-1\"}");
+	char btote[32];
+	snprintf(btote, sizeof(btote), "%s", tget_str(bo, "order.allocation.shipments[0].tote"));
+	json_decref(bo);
+	tpick_expect(pack_scan(&t, "b-tote", btote), "accepted", NULL);
+	tpick_expect(pack_scan(&t, "b-1", TPICK_GTIN_BETA), "accepted", NULL);
+	tpick_expect(pack_weigh(&t, "b-w", TARE_G + 100), "accepted", NULL);
+	json_t *b = pack_close(&t, "b-c");
+	assert_string_equal(tget_str(b, "verdict"), "accepted");
+	json_t *c = pack_two(&t, tote_of(&t, "O-2"), "c");
+	/* Each prefix counts its own serials: beta's first carton is serial 1 too. */
+	assert_memory_equal(tget_str(a, "sscc") + 1, TPICK_PREFIX, 7);
+	assert_memory_equal(tget_str(b, "sscc") + 1, "4098765", 7);
+	assert_int_equal(sscc_serial(tget_str(a, "sscc"), 7), 1);
+	assert_int_equal(sscc_serial(tget_str(b, "sscc"), 7), 1);
+	assert_int_equal(sscc_serial(tget_str(c, "sscc"), 7), 2);
+	assert_true(sscc_ok(tget_str(b, "sscc")));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	tengine_close(&t);
+}
+
+/* With the engine stopped, advances the meta counter NAME by N (as N cartons would). */
+static void advance_counter(struct tengine *t, const char *name, int n)
+{
+	struct store *st;
+	struct store_txn *txn;
+	uint64_t v = 0;
+	tengine_stop(t);
+	assert_int_equal(store_open(t->dir, NULL, &st), 0);
+	assert_int_equal(store_write_begin(st, &txn), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(store_counter_next(txn, name, &v), 0);
+	assert_int_equal(store_commit(txn), 0);
+	store_close(st);
+	assert_int_equal(tengine_start(t), 0);
+}
+
+static void
+test_pack_close_refuses_when_a_prefixs_serials_run_out_and_never_repeats_one(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	/* A 12-digit prefix leaves 4 digits of serial: 9,999 cartons. */
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+	                         "\"Acme\",\"gs1_company_prefix\":\"401234567890\"}}"));
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	tpick_submit(&t, "O-2", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	json_decref(tpick_release_next(&t));
+	assert_int_equal(tpick_pick_all(&t), 2);
+	char t1[32], t2[32];
+	snprintf(t1, sizeof(t1), "%s", tote_of(&t, "O-1"));
+	snprintf(t2, sizeof(t2), "%s", tote_of(&t, "O-2"));
+	advance_counter(&t, PACK_SERIAL_COUNTER "/401234567890", 9998);
+	json_t *a = pack_two(&t, t1, "a");
+	assert_true(sscc_ok(tget_str(a, "sscc")));
+	assert_int_equal(sscc_serial(tget_str(a, "sscc"), 12), 9999);
+	json_decref(a);
+	/* The last serial is gone: a clear error, no SSCC, and the carton stays open. */
+	tpick_expect(pack_scan(&t, "b-tote", t2), "accepted", NULL);
+	tpick_expect(pack_scan(&t, "b-0", TPICK_GTIN1), "accepted", NULL);
+	tpick_expect(pack_scan(&t, "b-1", TPICK_GTIN1), "accepted", NULL);
+	tpick_expect(pack_weigh(&t, "b-w", TARE_G + 200), "accepted", NULL);
+	json_t *r = tcall_err(&t, "bad_value",
+	                      "{\"op\":\"pack.close\",\"station\":\"PS-1\",\"scan_id\":\"b-c\"}");
+	assert_string_equal(tget_str(r, "error.field"), "tenant.gs1_company_prefix");
+	assert_non_null(strstr(tget_str(r, "error.message"), "401234567890"));
+	assert_non_null(strstr(tget_str(r, "error.message"), "9999"));
+	json_decref(r);
+	assert_string_equal(tpick_order_state(&t, "O-2"), "packing");
+	/* With another prefix the same carton closes, on that prefix's first serial. */
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+	                         "\"Acme\",\"gs1_company_prefix\":\"" TPICK_PREFIX "\"}}"));
+	json_t *c = pack_close(&t, "b-c2");
+	assert_string_equal(tget_str(c, "verdict"), "accepted");
+	assert_memory_equal(tget_str(c, "sscc") + 1, TPICK_PREFIX, 7);
+	assert_int_equal(sscc_serial(tget_str(c, "sscc"), 7), 1);
+	json_decref(c);
+	tengine_close(&t);
+}
+
+static void test_serials_start_after_the_engine_wide_counter_of_earlier_versions(void **state)
+{
+	(void)state;
+	struct tengine t;
+	char tote[32];
+	open_picked(&t, "[{\"sku\":\"SKU-1\",\"qty\":2}]", "", tote);
+	/* A store of an earlier version gave out serials 1-5 from one counter for all. */
+	advance_counter(&t, PACK_SERIAL_COUNTER, 5);
+	json_t *r = pack_two(&t, tote, "a");
+	assert_int_equal(sscc_serial(tget_str(r, "sscc"), 7), 6);
+	json_decref(r);
+	tengine_close(&t);
+}
+
+/* Whether every ^FD...^FS field of ZPL is free of raw '^' and '~'. */
+static bool zpl_fields_clean(const char *zpl)
+{
+	int fields = 0;
+	for (const char *p = strstr(zpl, "^FD"); p; p = strstr(p, "^FD")) {
+		p += 3;
+		const char *end = strstr(p, "^FS");
+		if (end == NULL)
+			return false;
+		for (const char *q = p; q < end; q++)
+			if (*q == '^' || *q == '~')
+				return false;
+		fields++;
+		p = end;
+	}
+	return fields > 0;
+}
+
+static void test_the_label_escapes_zpl_control_characters_in_its_text(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	json_decref(
+	    tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"O^1~X\","
+	                 "\"lines\":[{\"sku\":\"SKU-1\",\"qty\":2}],\"ship_to\":{\"name\":"
+	                 "\"Ann ^XZ~JA_Lee\",\"address\":\"Main ^FS 1\",\"postal_code\":\"10115\","
+	                 "\"country\":\"DE\"},\"service\":\"standard\",\"promised_by\":"
+	                 "\"2026-11-30T23:59:59Z\"}}"));
+	json_decref(tpick_release_next(&t));
+	assert_int_equal(tpick_pick_all(&t), 1);
+	json_t *r = pack_two(&t, tote_of(&t, "O^1~X"), "a");
+	const char *zpl = tget_str(r, "label_zpl");
+	assert_non_null(zpl);
+	if (!zpl_fields_clean(zpl))
+		fail_msg("a field carries a raw ^ or ~:\n%s", zpl);
+	/* The text is there, escaped, and the label ends once, at its end. */
+	assert_non_null(strstr(zpl, "^FH^FDAnn _5EXZ_7EJA_5FLee^FS"));
+	assert_non_null(strstr(zpl, "^FH^FDMain _5EFS 1^FS"));
+	assert_non_null(strstr(zpl, "O_5E1_7EX"));
+	const char *xz = strstr(zpl, "^XZ");
+	assert_non_null(xz);
+	assert_null(strstr(xz + 3, "^XZ"));
+	json_decref(r);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +974,17 @@ int main(void)
 		cmocka_unit_test(test_two_cartons_get_different_ssccs),
 		cmocka_unit_test(test_resent_pack_scans_are_answered_once),
 		cmocka_unit_test(test_a_pack_refusal_has_the_verdict_shape_and_changes_nothing),
+		cmocka_unit_test(test_a_refused_weighing_voids_the_weight_accepted_before_it),
+		cmocka_unit_test(
+		    test_inserts_and_the_gift_card_go_into_one_carton_of_a_split_order),
+		cmocka_unit_test(
+		    test_a_refused_tote_of_an_order_not_yet_picked_is_in_that_orders_timeline),
+		cmocka_unit_test(test_sscc_serials_are_counted_per_company_prefix),
+		cmocka_unit_test(
+		    test_pack_close_refuses_when_a_prefixs_serials_run_out_and_never_repeats_one),
+		cmocka_unit_test(
+		    test_serials_start_after_the_engine_wide_counter_of_earlier_versions),
+		cmocka_unit_test(test_the_label_escapes_zpl_control_characters_in_its_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

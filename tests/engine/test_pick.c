@@ -2,7 +2,8 @@
  * Pick verification through the engine's ops, verdict by verdict: every step of a pick task
  * (location, item, tote), every barcode form an item may come in, lots and expiry, what a
  * refusal leaves alone, resent scans, device GS aliases, and short picks re-allocated across
- * locations and warehouses or backordered.
+ * locations and warehouses or backordered; on a split order, only the shorted shipment's part
+ * is re-allocated while the other shipments ship on.
  * Network: tpick_seed (tests/support/tpick.h). Every test opens a fresh engine.
  */
 #include <setjmp.h>
@@ -979,6 +980,247 @@ static void test_a_resent_pick_short_is_answered_once(void **state)
 	tengine_close(&t);
 }
 
+/* ---- short picks on split orders ---- */
+
+/* A split order O-1: SKU-3 x 20 from W1 (at A03-01-1) and SKU-2 x 1 from W2, both released,
+ * W2's task begun (its location scanned). */
+struct split {
+	long long no;
+	char s1[32], s2[32];       /* the W1 and W2 shipments */
+	char task1[64], task2[64]; /* their tasks */
+};
+
+static void open_split(struct tengine *t, const char *extra, struct split *sp)
+{
+	tengine_open(t);
+	tpick_seed(t);
+	tpick_split_stock(t);
+	tpick_submit(t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":20},{\"sku\":\"SKU-2\",\"qty\":1}]",
+	             extra);
+	json_t *o = tpick_order(t, "O-1");
+	assert_string_equal(tget_str(o, "order.allocation.decision"), "split");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].warehouse"), "W1");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[1].warehouse"), "W2");
+	sp->no = tget_int(o, "order.no");
+	snprintf(sp->s1, sizeof(sp->s1), "%s", tget_str(o, "order.allocation.shipments[0].id"));
+	snprintf(sp->s2, sizeof(sp->s2), "%s", tget_str(o, "order.allocation.shipments[1].id"));
+	json_decref(o);
+	json_t *n = tpick_release_next_in(t, "W1");
+	assert_string_equal(tget_str(n, "task.shipment"), sp->s1);
+	assert_string_equal(tget_str(n, "task.location"), "A03-01-1");
+	snprintf(sp->task1, sizeof(sp->task1), "%s", tget_str(n, "task.id"));
+	json_decref(n);
+	n = tpick_release_next_in(t, "W2");
+	assert_string_equal(tget_str(n, "task.shipment"), sp->s2);
+	snprintf(sp->task2, sizeof(sp->task2), "%s", tget_str(n, "task.id"));
+	char loc[64];
+	snprintf(loc, sizeof(loc), "LOC-%s", tget_str(n, "task.location"));
+	tpick_expect(tpick_scan(t, sp->task2, "w2-loc", loc), "accepted", NULL);
+	json_decref(n);
+}
+
+/* Shipment id K of order NO (static buffer). */
+static const char *ship_id(long long no, int k)
+{
+	static char id[32];
+	snprintf(id, sizeof(id), "S%lld-%d", no, k);
+	return id;
+}
+
+static long long count_events(struct tengine *t, long long after, const char *type)
+{
+	json_t *ev = tpick_events(t, after, type);
+	long long n = tget_int(ev, "count");
+	json_decref(ev);
+	return n;
+}
+
+static void
+test_pick_short_on_a_split_order_reallocates_only_that_shipment_and_the_other_ships_on(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct split sp;
+	static const char *const orders[] = { "O-1" };
+	open_split(&t, ",\"gift_message\":\"Enjoy\"", &sp);
+	/* More SKU-3 in W1, in another location. */
+	receive(&t, "W1", "A05-01-1", "SKU-3", 30, "");
+	json_t *o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.allocation.inserts_shipment"), sp.s1);
+	json_decref(o);
+	long long seq = tpick_last_seq(&t);
+	json_t *r = pick_short(&t, sp.task1, "s1", 5);
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	assert_string_equal(tget_str(r, "order_state"), "allocated");
+	json_decref(r);
+	/* The shorted shipment is replaced by a new one with a fresh id, from the other
+	 * location; W2's shipment keeps its id, slot and work. */
+	char s3[32];
+	snprintf(s3, sizeof(s3), "%s", ship_id(sp.no, 3));
+	o = tpick_order(&t, "O-1");
+	json_t *ships = tget(o, "order.allocation.shipments");
+	assert_int_equal(json_array_size(ships), 2);
+	assert_string_equal(tget_str(ships, "[0].id"), s3);
+	assert_string_equal(tget_str(ships, "[0].warehouse"), "W1");
+	assert_string_equal(tget_str(ships, "[0].state"), "allocated");
+	assert_int_equal(json_array_size(tget(ships, "[0].lines")), 1);
+	assert_string_equal(tget_str(ships, "[0].lines[0].sku"), "SKU-3");
+	assert_int_equal(tget_int(ships, "[0].lines[0].line"), 1);
+	assert_string_equal(tget_str(ships, "[0].lines[0].picks[0].location"), "A05-01-1");
+	assert_int_equal(tget_int(ships, "[0].lines[0].picks[0].qty"), 20);
+	assert_string_equal(tget_str(ships, "[1].id"), sp.s2);
+	assert_string_equal(tget_str(ships, "[1].state"), "waved");
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].id"), sp.s1);
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].state"), "short");
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].replaced_by[0]"), s3);
+	/* The gift card goes with the part that was to carry it. */
+	assert_string_equal(tget_str(o, "order.allocation.inserts_shipment"), s3);
+	json_decref(o);
+	/* pick.short, then the re-allocation: only the new shipment. */
+	json_t *ev = tpick_events(&t, seq, "pick.short");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	long long short_seq = tget_int(ev, "events[0].seq");
+	json_decref(ev);
+	ev = tpick_events(&t, seq, "order.allocated");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_true(tget_int(ev, "events[0].seq") > short_seq);
+	assert_int_equal(json_array_size(tget(ev, "events[0].shipments")), 1);
+	assert_string_equal(tget_str(ev, "events[0].shipments[0].id"), s3);
+	assert_string_equal(tget_str(ev, "events[0].replaces"), sp.s1);
+	json_decref(ev);
+	assert_int_equal(count_events(&t, seq, "order.backordered"), 0);
+	tpick_assert_reservations(&t, orders, 1);
+	/* W2's task, begun before the short, is picked to the end and packed without the gift
+	 * card (another carton carries it). */
+	json_t *n = tpick_next_in(&t, "W2");
+	assert_string_equal(tget_str(n, "task.id"), sp.task2);
+	tpick_do_task(&t, tget(n, "task"), "w2");
+	json_decref(n);
+	seq = tpick_last_seq(&t);
+	r = tpick_pack_shipment(&t, "O-1", sp.s2, "PS-2", NULL, "p2");
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	json_decref(r);
+	assert_int_equal(count_events(&t, seq, "shipment.packed"), 1);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "allocated");
+	tpick_assert_reservations(&t, orders, 1);
+	/* The new shipment goes through W1 to the end, with the gift card; then both ship. */
+	json_decref(tpick_release_next_in(&t, "W1"));
+	assert_int_equal(tpick_pick_all_in(&t, "W1"), 1);
+	r = tpick_pack_shipment(&t, "O-1", s3, "PS-1", "INS-GIFT", "p1");
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	json_decref(r);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packed");
+	tpick_assert_reservations(&t, orders, 1);
+	json_decref(tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"%s\"}", sp.s2));
+	json_decref(tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"%s\"}", s3));
+	assert_string_equal(tpick_order_state(&t, "O-1"), "shipped");
+	/* SKU-3 left W1: the 5 found at A03-01-1 and the 10 not taken at A05-01-1. */
+	assert_int_equal(stock_of(&t, "SKU-3", "A03-01-1", "on_hand"), 5);
+	assert_int_equal(stock_of(&t, "SKU-3", "A05-01-1", "on_hand"), 10);
+	tengine_close(&t);
+}
+
+static void
+test_pick_short_on_a_split_order_reallocates_that_part_from_another_warehouse(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct split sp;
+	static const char *const orders[] = { "O-1" };
+	open_split(&t, "", &sp);
+	receive(&t, "W2", "A03-01-1", "SKU-3", 25, "");
+	json_t *r = pick_short(&t, sp.task1, "s1", 5);
+	assert_string_equal(tget_str(r, "order_state"), "allocated");
+	json_decref(r);
+	json_t *o = tpick_order(&t, "O-1");
+	json_t *ships = tget(o, "order.allocation.shipments");
+	assert_int_equal(json_array_size(ships), 2);
+	assert_string_equal(tget_str(ships, "[0].id"), ship_id(sp.no, 3));
+	assert_string_equal(tget_str(ships, "[0].warehouse"), "W2");
+	assert_int_equal(tget_int(ships, "[0].lines[0].qty"), 20);
+	/* The other W2 shipment is the one it was, still holding its unit. */
+	assert_string_equal(tget_str(ships, "[1].id"), sp.s2);
+	assert_string_equal(tget_str(ships, "[1].lines[0].sku"), "SKU-2");
+	assert_int_equal(tget_int(ships, "[1].lines[0].picks[0].qty"), 1);
+	json_decref(o);
+	json_t *s = tcall_ok(&t, "{\"op\":\"stock.get\",\"tenant\":\"acme\",\"sku\":\"SKU-3\","
+	                         "\"warehouse\":\"W2\"}");
+	assert_int_equal(tget_int(s, "reserved"), 20);
+	json_decref(s);
+	assert_int_equal(stock_of(&t, "SKU-3", "A03-01-1", "on_hand"), 5);
+	assert_int_equal(stock_of(&t, "SKU-3", "A03-01-1", "reserved"), 0);
+	tpick_assert_reservations(&t, orders, 1);
+	/* W2's begun task goes on. */
+	json_t *n = tpick_next_in(&t, "W2");
+	assert_string_equal(tget_str(n, "task.id"), sp.task2);
+	tpick_do_task(&t, tget(n, "task"), "w2");
+	json_decref(n);
+	o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[1].state"), "picked");
+	assert_string_equal(tget_str(o, "order.state"), "allocated");
+	json_decref(o);
+	tpick_assert_reservations(&t, orders, 1);
+	tengine_close(&t);
+}
+
+static void
+test_pick_short_of_a_one_shipment_order_allocates_it_again_under_a_new_shipment_id(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct task tk;
+	open_task(&t, "[{\"sku\":\"SKU-1\",\"qty\":3}]", &tk);
+	static const char *const orders[] = { "O-1" };
+	json_t *o = tpick_order(&t, "O-1");
+	long long no = tget_int(o, "order.no");
+	char s1[32];
+	snprintf(s1, sizeof(s1), "%s", tget_str(o, "order.allocation.shipments[0].id"));
+	json_decref(o);
+	json_decref(pick_short(&t, tk.id, "s1", 0));
+	o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.state"), "allocated");
+	assert_string_equal(tget_str(o, "order.allocation.decision"), "single");
+	assert_int_equal(json_array_size(tget(o, "order.allocation.shipments")), 1);
+	/* A new id: the old tasks and tote named the old one. */
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].id"), ship_id(no, 2));
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].id"), s1);
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].state"), "short");
+	assert_string_equal(tget_str(o, "order.allocation.replaced[0].replaced_by[0]"),
+	                    ship_id(no, 2));
+	json_decref(o);
+	tpick_assert_reservations(&t, orders, 1);
+	/* The shorted task is finished: a scan of it is refused, not an error. */
+	tpick_expect(tpick_scan(&t, tk.id, "s2", tk.loc), "refused", "out_of_sequence");
+	/* The new shipment is waved, picked and packed. */
+	json_decref(tpick_release_next(&t));
+	assert_int_equal(tpick_pick_all(&t), 1);
+	json_t *r = tpick_pack_shipment(&t, "O-1", ship_id(no, 2), "PS-1", NULL, "p");
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	json_decref(r);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packed");
+	tengine_close(&t);
+}
+
+static void test_pick_short_of_a_task_of_a_cancelled_order_is_invalid_state(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct task tk;
+	open_task(&t, "[{\"sku\":\"SKU-1\",\"qty\":3}]", &tk);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.cancel\",\"tenant\":\"acme\",\"id\":\"O-1\"}"));
+	/* The task is still on the floor (cancellation does not withdraw it). */
+	json_t *r = tcall_err(&t, "invalid_state",
+	                      "{\"op\":\"pick.short\",\"device\":\"HH-1\",\"scan_id\":\"s1\","
+	                      "\"task\":\"%s\",\"found\":0}",
+	                      tk.id);
+	assert_string_equal(tget_str(r, "error.field"), "task");
+	assert_non_null(strstr(tget_str(r, "error.message"), "cancelled"));
+	json_decref(r);
+	/* Nothing was written off. */
+	assert_int_equal(stock_of(&t, "SKU-1", "A01-01-1", "on_hand"), 100);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1024,6 +1266,13 @@ int main(void)
 		cmocka_unit_test(test_pick_short_puts_the_shipments_picked_units_back),
 		cmocka_unit_test(test_pick_short_of_one_lot_leaves_the_other_lots_allocation_alone),
 		cmocka_unit_test(test_a_resent_pick_short_is_answered_once),
+		cmocka_unit_test(
+		    test_pick_short_on_a_split_order_reallocates_only_that_shipment_and_the_other_ships_on),
+		cmocka_unit_test(
+		    test_pick_short_on_a_split_order_reallocates_that_part_from_another_warehouse),
+		cmocka_unit_test(
+		    test_pick_short_of_a_one_shipment_order_allocates_it_again_under_a_new_shipment_id),
+		cmocka_unit_test(test_pick_short_of_a_task_of_a_cancelled_order_is_invalid_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

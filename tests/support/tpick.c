@@ -98,14 +98,25 @@ void tpick_submit(struct tengine *t, const char *id, const char *lines, const ch
 	             id, lines, extra));
 }
 
+json_t *tpick_next_in(struct tengine *t, const char *wh)
+{
+	return tcall_ok(t, "{\"op\":\"task.next\",\"warehouse\":\"%s\",\"picker\":\"P1\"}", wh);
+}
+
 json_t *tpick_next(struct tengine *t)
 {
-	return tcall_ok(t, "{\"op\":\"task.next\",\"warehouse\":\"W1\",\"picker\":\"P1\"}");
+	return tpick_next_in(t, "W1");
 }
 
 json_t *tpick_release_next(struct tengine *t)
 {
-	json_t *p = tcall_ok(t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\",\"max_orders\":1000}");
+	return tpick_release_next_in(t, "W1");
+}
+
+json_t *tpick_release_next_in(struct tengine *t, const char *wh)
+{
+	json_t *p =
+	    tcall_ok(t, "{\"op\":\"wave.plan\",\"warehouse\":\"%s\",\"max_orders\":1000}", wh);
 	json_t *waves = tget(p, "waves");
 	assert_true(json_array_size(waves) > 0);
 	for (size_t i = 0; i < json_array_size(waves); i++)
@@ -113,7 +124,7 @@ json_t *tpick_release_next(struct tengine *t)
 		    tcall_ok(t, "{\"op\":\"wave.release\",\"wave\":\"%s\"}",
 		             json_string_value(json_object_get(json_array_get(waves, i), "id"))));
 	json_decref(p);
-	return tpick_next(t);
+	return tpick_next_in(t, wh);
 }
 
 json_t *tpick_scan_dev(struct tengine *t, const char *device, const char *task, const char *scan_id,
@@ -151,8 +162,12 @@ static void unit_code(const json_t *task, char *buf, size_t n)
 		snprintf(buf, n, "%s", TPICK_UPC2);
 	else if (strcmp(sku, "SKU-3") == 0)
 		snprintf(buf, n, "%s", TPICK_EAN3);
-	else if (strcmp(sku, "LOT-1") == 0)
-		snprintf(buf, n, "(01)%s(10)%s", TPICK_GTIN_LOT, lot ? lot : "");
+	else if (strcmp(sku, "LOT-1") == 0 && lot)
+		snprintf(buf, n, "(01)%s(10)%s", TPICK_GTIN_LOT, lot);
+	else if (strcmp(sku, "LOT-1") == 0) /* packing does not check lots */
+		snprintf(buf, n, "(01)%s", TPICK_GTIN_LOT);
+	else if (strcmp(sku, "B-1") == 0)
+		snprintf(buf, n, "%s", TPICK_GTIN_BETA);
 	else
 		fail_msg("no barcode for sku %s", sku);
 }
@@ -175,14 +190,19 @@ void tpick_do_task(struct tengine *t, const json_t *task, const char *prefix)
 
 int tpick_pick_all(struct tengine *t)
 {
+	return tpick_pick_all_in(t, "W1");
+}
+
+int tpick_pick_all_in(struct tengine *t, const char *wh)
+{
 	for (int i = 0; i < 200; i++) {
-		json_t *n = tpick_next(t);
+		json_t *n = tpick_next_in(t, wh);
 		if (json_is_null(tget(n, "task"))) {
 			json_decref(n);
 			return i;
 		}
-		char prefix[32];
-		snprintf(prefix, sizeof(prefix), "all%d", i);
+		char prefix[48];
+		snprintf(prefix, sizeof(prefix), "all-%s-%d", wh, i);
 		tpick_do_task(t, tget(n, "task"), prefix);
 		json_decref(n);
 	}
@@ -229,4 +249,111 @@ const char *tpick_order_state(struct tengine *t, const char *id)
 	         tget_str(o, "order.state") ? tget_str(o, "order.state") : "?");
 	json_decref(o);
 	return state;
+}
+
+/* The shipment SHIP of acme order ID in an order.get reply, or NULL. */
+static json_t *shipment_of(json_t *o, const char *ship)
+{
+	json_t *ships = tget(o, "order.allocation.shipments");
+	for (size_t i = 0; i < json_array_size(ships); i++)
+		if (strcmp(tget_str(json_array_get(ships, i), "id"), ship) == 0)
+			return json_array_get(ships, i);
+	return NULL;
+}
+
+json_t *tpick_pack_shipment(struct tengine *t, const char *id, const char *ship,
+                            const char *station, const char *insert, const char *prefix)
+{
+	json_t *o = tpick_order(t, id);
+	json_t *s = shipment_of(o, ship);
+	if (s == NULL || tget_str(s, "tote") == NULL)
+		fail_msg("order %s has no shipment %s in a tote", id, ship);
+	char sid[64], code[128];
+	snprintf(sid, sizeof(sid), "%s-tote", prefix);
+	tpick_expect(tcall(t,
+	                   "{\"op\":\"pack.scan\",\"station\":\"%s\",\"scan_id\":\"%s\","
+	                   "\"code\":\"%s\"}",
+	                   station, sid, tget_str(s, "tote")),
+	             "accepted", NULL);
+	json_t *lines = tget(s, "lines");
+	for (size_t i = 0; i < json_array_size(lines); i++) {
+		json_t *l = json_array_get(lines, i);
+		unit_code(l, code, sizeof(code));
+		for (long long u = 0; u < tget_int(l, "qty"); u++) {
+			snprintf(sid, sizeof(sid), "%s-%zu-%lld", prefix, i, u);
+			tpick_expect(tcall(t,
+			                   "{\"op\":\"pack.scan\",\"station\":\"%s\","
+			                   "\"scan_id\":\"%s\",\"code\":\"%s\"}",
+			                   station, sid, code),
+			             "accepted", NULL);
+		}
+	}
+	json_decref(o);
+	if (insert) {
+		snprintf(sid, sizeof(sid), "%s-ins", prefix);
+		tpick_expect(tcall(t,
+		                   "{\"op\":\"pack.scan\",\"station\":\"%s\",\"scan_id\":\"%s\","
+		                   "\"code\":\"%s\"}",
+		                   station, sid, insert),
+		             "accepted", NULL);
+	}
+	/* An empty scale tells the expected weight; then the carton weighs just that. */
+	snprintf(sid, sizeof(sid), "%s-w0", prefix);
+	json_t *w = tcall(t,
+	                  "{\"op\":\"pack.weigh\",\"station\":\"%s\",\"scan_id\":\"%s\","
+	                  "\"grams\":0}",
+	                  station, sid);
+	long long grams = tget_int(w, "expected_g");
+	assert_true(grams > 0);
+	json_decref(w);
+	snprintf(sid, sizeof(sid), "%s-w1", prefix);
+	tpick_expect(tcall(t,
+	                   "{\"op\":\"pack.weigh\",\"station\":\"%s\",\"scan_id\":\"%s\","
+	                   "\"grams\":%lld}",
+	                   station, sid, grams),
+	             "accepted", NULL);
+	snprintf(sid, sizeof(sid), "%s-c", prefix);
+	return tcall(t, "{\"op\":\"pack.close\",\"station\":\"%s\",\"scan_id\":\"%s\"}", station,
+	             sid);
+}
+
+void tpick_assert_reservations(struct tengine *t, const char *const *ids, size_t n)
+{
+	static const char *const skus[] = { "SKU-1", "SKU-2", "SKU-3", "LOT-1" };
+	for (size_t k = 0; k < sizeof(skus) / sizeof(skus[0]); k++) {
+		long long held = 0;
+		for (size_t i = 0; i < n; i++) {
+			json_t *o = tpick_order(t, ids[i]);
+			json_t *ships = tget(o, "order.allocation.shipments");
+			for (size_t si = 0; si < json_array_size(ships); si++) {
+				json_t *lines = tget(json_array_get(ships, si), "lines");
+				for (size_t li = 0; li < json_array_size(lines); li++) {
+					json_t *l = json_array_get(lines, li);
+					if (strcmp(tget_str(l, "sku"), skus[k]) != 0)
+						continue;
+					json_t *picks = tget(l, "picks");
+					for (size_t pi = 0; pi < json_array_size(picks); pi++) {
+						json_t *pk = json_array_get(picks, pi);
+						held +=
+						    tget_int(pk, "qty") - tget_int(pk, "picked");
+					}
+				}
+			}
+			json_decref(o);
+		}
+		json_t *st = tpick_stock(t, skus[k], NULL);
+		if (tget_int(st, "reserved") != held)
+			fail_msg("%s: stock reserves %lld, the open allocations hold %lld", skus[k],
+			         tget_int(st, "reserved"), held);
+		json_decref(st);
+	}
+}
+
+void tpick_split_stock(struct tengine *t)
+{
+	json_decref(tcall_ok(t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                        "\"A02-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-2\",\"qty\":0}"));
+	json_decref(tcall_ok(t, "{\"op\":\"stock.receive\",\"warehouse\":\"W2\",\"location\":"
+	                        "\"A02-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-2\",\"qty\":5,"
+	                        "\"idem_key\":\"split-W2-SKU-2\"}"));
 }

@@ -45,9 +45,13 @@ void tpick_submit(struct tengine *t, const char *id, const char *lines, const ch
 
 /* Plans and releases every queued shipment of W1; returns task.next of picker P1 (owned). */
 json_t *tpick_release_next(struct tengine *t);
+/* The same in warehouse WH. */
+json_t *tpick_release_next_in(struct tengine *t, const char *wh);
 
 /* task.next of picker P1 in W1 (owned). */
 json_t *tpick_next(struct tengine *t);
+/* task.next of picker P1 in warehouse WH (owned). */
+json_t *tpick_next_in(struct tengine *t, const char *wh);
 
 /* pick.scan by device DEVICE: the reply (owned). CODE is put into JSON as is. */
 json_t *tpick_scan_dev(struct tengine *t, const char *device, const char *task, const char *scan_id,
@@ -62,9 +66,29 @@ void tpick_expect(json_t *r, const char *verdict, const char *code);
 /* Picks the task TASK (a task.next reply's task) in full: location, units, tote. Scan ids are
  * PREFIX-l, PREFIX-1.., PREFIX-t. */
 void tpick_do_task(struct tengine *t, const json_t *task, const char *prefix);
+/* (unit codes: SKU-1..3, LOT-1 with the task's lot, and beta's B-1) */
 
 /* Picks every released task of W1 with picker P1. Returns tasks done. */
 int tpick_pick_all(struct tengine *t);
+/* The same in warehouse WH. */
+int tpick_pick_all_in(struct tengine *t, const char *wh);
+
+/*
+ * Packs shipment SHIP of acme order ID (picked, in its tote) at STATION: the tote, every unit
+ * of its lines, the label INSERT (NULL: none), an empty-scale reading that tells the expected
+ * weight, that weight, close. Scan ids start with PREFIX; each step must be accepted. Returns
+ * the pack.close reply (owned).
+ */
+json_t *tpick_pack_shipment(struct tengine *t, const char *id, const char *ship,
+                            const char *station, const char *insert, const char *prefix);
+
+/* Asserts, for every acme sku, that stock.get's reserved over the network equals what the
+ * allocations of acme orders IDS (N of them) still hold: each pick's qty less its picked. */
+void tpick_assert_reservations(struct tengine *t, const char *const *ids, size_t n);
+
+/* Stock for a split: W1's SKU-2 counted to 0, 5 x SKU-2 received in W2 at A02-01-1. An order
+ * of SKU-3 and SKU-2 then ships SKU-3 from W1 and SKU-2 from W2. */
+void tpick_split_stock(struct tengine *t);
 
 /* The engine's last event seq. */
 long long tpick_last_seq(struct tengine *t);
