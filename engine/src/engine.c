@@ -277,12 +277,89 @@ static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *
 	return 0;
 }
 
+/*
+ * Delivery. Once a batch is durable its replies and its events are handed, in commit order,
+ * to the delivery thread: nng writes each reply to its socket inside nng_ctx_send, and with
+ * the writer doing that itself a fifth of its time went to socket writes instead of the next
+ * batch. One thread keeps replies after their commit and events in seq order. The queue is
+ * bounded: a writer more than DELIVERY_MAX batches ahead waits.
+ */
+#define DELIVERY_MAX 64
+
+struct delivery {
+	struct wcmd *replies; /* answered commands, linked by next */
+	struct ev_batch evs;  /* committed events to publish */
+	struct delivery *next;
+};
+
+/* Hands the answered commands of LIST (may be NULL) and the staged events to the deliverer;
+ * without memory, or before the deliverer runs, delivers here. */
+static void hand_off(struct wms_engine *e, struct wcmd *list)
+{
+	struct delivery *d = e->deliverer_started ? malloc(sizeof(*d)) : NULL;
+	if (d == NULL) {
+		for (struct wcmd *x = list; x;) {
+			struct wcmd *n = x->next;
+			deliver(x);
+			x = n;
+		}
+		for (size_t i = 0; i < e->evs.n; i++)
+			if (e->server)
+				server_publish(e->server, &e->evs.v[i]);
+		ev_batch_truncate(&e->evs, 0);
+		return;
+	}
+	d->replies = list;
+	d->evs = e->evs;
+	d->next = NULL;
+	e->evs = (struct ev_batch)EV_BATCH_INIT;
+	pthread_mutex_lock(&e->dmu);
+	while (e->dqueued >= DELIVERY_MAX)
+		pthread_cond_wait(&e->dspace, &e->dmu);
+	if (e->dtail)
+		e->dtail->next = d;
+	else
+		e->dhead = d;
+	e->dtail = d;
+	e->dqueued++;
+	pthread_cond_signal(&e->dcv);
+	pthread_mutex_unlock(&e->dmu);
+}
+
 static void publish_staged(struct wms_engine *e)
 {
-	for (size_t i = 0; i < e->evs.n; i++)
-		if (e->server)
-			server_publish(e->server, &e->evs.v[i]);
-	ev_batch_truncate(&e->evs, 0);
+	hand_off(e, NULL);
+}
+
+static void *deliverer_main(void *arg)
+{
+	struct wms_engine *e = arg;
+	for (;;) {
+		pthread_mutex_lock(&e->dmu);
+		while (e->dhead == NULL && !e->ddone)
+			pthread_cond_wait(&e->dcv, &e->dmu);
+		struct delivery *d = e->dhead;
+		if (d) {
+			e->dhead = d->next;
+			if (e->dhead == NULL)
+				e->dtail = NULL;
+			e->dqueued--;
+			pthread_cond_signal(&e->dspace);
+		}
+		pthread_mutex_unlock(&e->dmu);
+		if (d == NULL)
+			return NULL; /* the writer is done and everything is out */
+		for (struct wcmd *x = d->replies; x;) {
+			struct wcmd *n = x->next;
+			deliver(x);
+			x = n;
+		}
+		for (size_t i = 0; i < d->evs.n; i++)
+			if (e->server)
+				server_publish(e->server, &d->evs.v[i]);
+		ev_batch_release(&d->evs);
+		free(d);
+	}
 }
 
 static void reload_sim_clock(struct wms_engine *e);
@@ -343,12 +420,12 @@ static void process_batch(struct wms_engine *e, struct wcmd *list)
 			atomic_store(&e->committed_seq, e->next_seq - 1);
 			atomic_fetch_add(&e->n_commits, 1);
 			atomic_fetch_add(&e->n_commands, ran);
-			for (struct wcmd *x = pending; x != w;) {
-				struct wcmd *n = x->next;
-				deliver(x);
-				x = n;
-			}
-			publish_staged(e);
+			/* The committed ones, cut off the list, go to the deliverer. */
+			struct wcmd *done = pending, *x = pending;
+			while (x->next != w)
+				x = x->next;
+			x->next = NULL;
+			hand_off(e, done);
 		}
 		pending = w;
 		if (full && store_grow(e->store) != 0) {
@@ -616,6 +693,9 @@ int wms_engine_open(const struct wms_engine_config *cfg, struct wms_engine **out
 	e->cfg.data_dir = e->data_dir;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cv, NULL);
+	pthread_mutex_init(&e->dmu, NULL);
+	pthread_cond_init(&e->dcv, NULL);
+	pthread_cond_init(&e->dspace, NULL);
 	sem_init(&e->stop_sem, 0, 0);
 	e->last_tick = wms_wall_ms();
 
@@ -632,16 +712,23 @@ int wms_engine_open(const struct wms_engine_config *cfg, struct wms_engine **out
 		              wms_strerror(rc));
 		goto fail;
 	}
-	if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
-		rc = wms_error_set(err, WMS_EINTERNAL, "", "cannot start the writer thread");
-		goto fail;
-	}
-	e->writer_started = true;
+	/* The sockets first: the threads read e->server and never see it change. Requests that
+	 * arrive before the writer runs wait in its queue. */
 	if (cfg->listen_url || cfg->events_url) {
 		if ((rc = server_open(e, cfg->listen_url, cfg->events_url, cfg->contexts,
 		                      &e->server, err)))
 			goto fail;
 	}
+	if (pthread_create(&e->deliverer, NULL, deliverer_main, e) != 0) {
+		rc = wms_error_set(err, WMS_EINTERNAL, "", "cannot start the delivery thread");
+		goto fail;
+	}
+	e->deliverer_started = true;
+	if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+		rc = wms_error_set(err, WMS_EINTERNAL, "", "cannot start the writer thread");
+		goto fail;
+	}
+	e->writer_started = true;
 	*out = e;
 	return 0;
 fail:
@@ -663,12 +750,23 @@ void wms_engine_close(struct wms_engine *e)
 	pthread_mutex_unlock(&e->mu);
 	if (e->writer_started)
 		pthread_join(e->writer, NULL);
+	/* Everything committed is answered and published before the sockets close. */
+	if (e->deliverer_started) {
+		pthread_mutex_lock(&e->dmu);
+		e->ddone = true;
+		pthread_cond_signal(&e->dcv);
+		pthread_mutex_unlock(&e->dmu);
+		pthread_join(e->deliverer, NULL);
+	}
 	server_close(e->server);
 	master_cache_drop(e);
 	ev_batch_release(&e->evs);
 	store_close(e->store);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->dmu);
+	pthread_cond_destroy(&e->dcv);
+	pthread_cond_destroy(&e->dspace);
 	sem_destroy(&e->stop_sem);
 	free(e->data_dir);
 	free(e);

@@ -45,6 +45,17 @@ struct wms_engine {
 	struct ev_batch evs;            /* (writer) events staged in the open batch */
 	int64_t last_tick;              /* (writer) wall ms of the last periodic check */
 
+	/* Delivery: replies and event publication of committed batches, in commit order, on
+	 * their own thread so that socket writes overlap the next batch (engine.c). */
+	pthread_t deliverer;
+	bool deliverer_started;
+	pthread_mutex_t dmu;
+	pthread_cond_t dcv;             /* (dmu) a job is queued, or the writer is done */
+	pthread_cond_t dspace;          /* (dmu) the queue has room */
+	struct delivery *dhead, *dtail; /* (dmu) */
+	size_t dqueued;                 /* (dmu) */
+	bool ddone;                     /* (dmu) the writer has exited: drain and stop */
+
 	struct server *server;
 	sem_t stop_sem;
 	atomic_bool stop_requested;
