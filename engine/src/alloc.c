@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "master.h"
 #include "store.h"
+#include "watch.h"
 #include "wms/schema.h"
 #include "wms/time.h"
 
@@ -134,7 +135,11 @@ static int load_rows(struct cmd_ctx *c, struct plan *p)
 			json_t *row = jtext_load(v.data, v.len);
 			long long avail = req_int(row, "on_hand", 0) - req_int(row, "reserved", 0);
 			const char *exp = req_str(row, "expiry");
-			if (avail > 0 && row_usable(exp, p->promised_by)) {
+			/* A bin found short holds what nobody can vouch for until it is counted
+			 * (master.h): allocating from it would send the next picker to the same
+			 * empty shelf. */
+			bool counted = json_object_get(row, "count_required") == NULL;
+			if (avail > 0 && counted && row_usable(exp, p->promised_by)) {
 				if (nd->nrows == cap) {
 					cap = cap ? cap * 2 : 8;
 					nd->rows = realloc(nd->rows, cap * sizeof(*nd->rows));
@@ -748,6 +753,37 @@ static int announce(struct cmd_ctx *c, struct order *o, const struct decision *d
 	return rc;
 }
 
+/*
+ * A shipment already late when it is planned (no carrier option of its warehouse delivers by
+ * the promise) is a delay the customer should hear of at confirmation, not at the first
+ * deadline the promise watch meets: order.at_risk {reason "late_at_allocation", estimate}
+ * for the latest of the late shipments of FRESH (watch_risk: once per estimate). The order
+ * was saved by the allocation's state change; the risk it records is saved here, unless the
+ * caller writes the document itself (a new order).
+ */
+static int announce_late(struct cmd_ctx *c, struct order *o, const json_t *fresh)
+{
+	const json_t *late = NULL;
+	int64_t latest = -1, by;
+	size_t i;
+	json_t *s;
+	json_array_foreach(fresh, i, s)
+	{
+		const char *d = req_str(s, "delivery_by");
+		if (json_is_true(json_object_get(s, "on_time")) || d == NULL ||
+		    wms_time_parse(d, &by) != 0 || by <= latest)
+			continue;
+		late = s;
+		latest = by;
+	}
+	if (late == NULL)
+		return 0;
+	int rc = watch_risk(c, o, req_str(late, "id"), "late_at_allocation", latest);
+	if (rc == 0 && !o->defer_save)
+		rc = order_save(c, o);
+	return rc;
+}
+
 /* The whole order's allocation changes its state: allocated (or backordered) it becomes. */
 static int move_whole(struct cmd_ctx *c, struct order *o, const char *type, json_t *ev)
 {
@@ -858,6 +894,8 @@ static int allocate(struct cmd_ctx *c, struct order *o, bool retry, json_t *gone
 	if (gone)
 		json_object_set(ev, "replaces", json_object_get(gone, "id"));
 	rc = announce(c, o, &d, ev, move_whole);
+	if (rc == 0)
+		rc = announce_late(c, o, ships);
 	*allocated = rc == 0;
 out:
 	json_decref(d.missing);
@@ -1012,6 +1050,8 @@ static int allocate_part(struct cmd_ctx *c, struct order *o, size_t idx, json_t 
 	json_t *ev = allocated_fields(&d, fresh, on_time, latest);
 	json_object_set_new(ev, "replaces", json_string(old_id));
 	rc = announce(c, o, &d, ev, move_part);
+	if (rc == 0)
+		rc = announce_late(c, o, fresh);
 out:
 	json_decref(gone);
 	json_decref(fresh);
@@ -1042,8 +1082,10 @@ int alloc_order(struct cmd_ctx *c, struct order *o)
 	return allocate(c, o, false, NULL, &done);
 }
 
-/* Gives back what shipment S (slot IDX) of O still holds and takes it off the wave queue. */
-static int release_shipment(struct cmd_ctx *c, const struct order *o, const json_t *s, unsigned idx)
+/* Gives back what shipment S (slot IDX) of O still holds and takes it off the wave queue;
+ * *RELEASED (optional) counts the units no longer reserved. */
+static int release_shipment(struct cmd_ctx *c, const struct order *o, const json_t *s, unsigned idx,
+                            long long *released)
 {
 	if (is_waiting(s))
 		return 0; /* a waiting part holds nothing and is queued nowhere */
@@ -1066,40 +1108,76 @@ static int release_shipment(struct cmd_ctx *c, const struct order *o, const json
 			                 req_str(pk, "lot"));
 			if ((rc = master_stock_change(c, &key, 0, -held, NULL)))
 				return rc;
+			if (released)
+				*released += held;
 		}
 	}
 	return 0;
 }
 
-int alloc_release(struct cmd_ctx *c, struct order *o, const char *why)
+/*
+ * The units of shipment S that were taken off their shelves (each pick's "picked") go back
+ * on hand where they came from, each recorded in PUT_BACK as {shipment, sku, warehouse,
+ * location, lot?, qty} and on the pick as "put_back".
+ */
+static int put_back_picked(struct cmd_ctx *c, const struct order *o, json_t *s, json_t *put_back)
 {
-	size_t i;
-	json_t *s;
-	(void)why;
-	int rc;
-	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
-	                   s)
+	size_t j, k;
+	json_t *l, *pk;
+	json_array_foreach(json_object_get(s, "lines"), j, l)
 	{
-		if ((rc = release_shipment(c, o, s, (unsigned)i)))
-			return rc;
+		json_array_foreach(json_object_get(l, "picks"), k, pk)
+		{
+			long long picked = req_int(pk, "picked", 0) - req_int(pk, "put_back", 0);
+			if (picked <= 0)
+				continue;
+			struct key key = KEY_INIT;
+			master_stock_key(&key, order_tenant(o), req_str(l, "sku"),
+			                 req_str(s, "warehouse"), req_str(pk, "location"),
+			                 req_str(pk, "lot"));
+			int rc = master_stock_change(c, &key, picked, 0, NULL);
+			if (rc)
+				return rc;
+			json_object_set_new(pk, "put_back", json_integer(picked));
+			json_t *e =
+			    json_pack("{s:O, s:O, s:O, s:O, s:I}", "shipment",
+			              json_object_get(s, "id"), "sku", json_object_get(l, "sku"),
+			              "warehouse", json_object_get(s, "warehouse"), "location",
+			              json_object_get(pk, "location"), "qty", (json_int_t)picked);
+			if (req_str(pk, "lot"))
+				json_object_set(e, "lot", json_object_get(pk, "lot"));
+			json_array_append_new(put_back, e);
+		}
 	}
-	if ((rc = backorder_del(c, o)))
-		return rc;
-	json_object_del(o->doc, "allocation");
 	return 0;
 }
 
-int alloc_backorder_forget(struct cmd_ctx *c, struct order *o)
+int alloc_cancel(struct cmd_ctx *c, struct order *o, json_t *undone)
 {
-	/* An order waiting for a part of it holds the rest: that is given back too. */
 	size_t i;
 	json_t *s;
+	char at[WMS_TIME_BUFSZ];
+	long long released = 0;
+	json_t *put_back = json_object_get(undone, "units_put_back");
+	int rc = 0;
+	wms_time_format(c->now, at);
 	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
 	                   s)
 	{
-		if (!is_waiting(s))
-			return alloc_release(c, o, "cancelled");
+		if ((rc = release_shipment(c, o, s, (unsigned)i, &released)) ||
+		    (!is_waiting(s) && (rc = put_back_picked(c, o, s, put_back))))
+			return rc;
+		/* Kept for the record, out of service: no op treats a cancelled shipment as
+		 * work, and its tote was freed by the caller. */
+		json_object_set_new(s, "state", json_string("cancelled"));
+		json_object_del(s, "tote");
+		json_t *ms = json_object_get(s, "milestones");
+		if (ms == NULL)
+			json_object_set_new(s, "milestones", ms = json_object());
+		json_object_set_new(ms, "cancelled", json_string(at));
 	}
+	json_object_set_new(undone, "units_released",
+	                    json_integer(req_int(undone, "units_released", 0) + released));
 	return backorder_del(c, o);
 }
 
@@ -1110,7 +1188,7 @@ int alloc_short(struct cmd_ctx *c, struct order *o, size_t idx)
 	json_t *s = json_array_get(ships, idx);
 	if (s == NULL || is_waiting(s))
 		return WMS_EINTERNAL;
-	int rc = release_shipment(c, o, s, (unsigned)idx);
+	int rc = release_shipment(c, o, s, (unsigned)idx, NULL);
 	if (rc)
 		return rc;
 	char at[WMS_TIME_BUFSZ];

@@ -15,7 +15,9 @@
  * Reservation: per line and warehouse, stock rows are taken first-expiry-first-out for
  * lot-tracked items, never a lot that has expired or expires before the promise; among equal
  * rows the one that holds the whole quantity, then the location code. Reserved stock counts
- * against `available` at once, in the same transaction as the decision.
+ * against `available` at once, in the same transaction as the decision. A row flagged
+ * `count_required` (its bin was found short at picking, master.h) is not used until a count
+ * clears it: the next picker would be sent to the same shelf.
  *
  * Reachable cutoff: the first carrier cutoff at or after now + the warehouse's
  * handling_minutes (default 60): the time it takes to wave, pick and pack an order.
@@ -29,6 +31,9 @@
  *    "replaced": [shipments taken out of service, oldest first]?,
  *    "inserts_shipment": id?}
  * and announced by order.allocated (and order.split) or order.backordered, with the reason.
+ * An allocation whose shipments cannot all keep the promise (on_time false) is followed at
+ * once by order.at_risk {reason "late_at_allocation", estimate: the latest late shipment's
+ * delivery_by} (watch_risk), so the customer hears of the delay at confirmation.
  * Shipment ids are "S<order no>-<k>", k counting every shipment the order has had: an id never
  * names two shipments. inserts_shipment names the one shipment whose carton carries the
  * order's inserts and gift card (the first; for an order that has any).
@@ -81,9 +86,17 @@
  */
 int alloc_order(struct cmd_ctx *c, struct order *o);
 
-/* Releases every reservation O holds (cancellation), takes its shipments off the wave queue
- * and O off the backorder index, and clears "allocation". */
-int alloc_release(struct cmd_ctx *c, struct order *o, const char *why);
+/*
+ * Cancellation's part (orders.h): every shipment of O gives back what it holds: unpicked
+ * reservations are released, units picked off a shelf ("picked") go back on hand where they
+ * came from (the pick records "put_back"), it leaves the wave queue, and it stays in
+ * "allocation" in state "cancelled" (milestone "cancelled", no "tote"), waiting parts too; O
+ * leaves the backorder index. The caller has checked that no shipment has shipped and has
+ * withdrawn the floor's work (tasks, totes, stations, cartons). UNDONE (borrowed) collects
+ * what was undone: "units_put_back" (an array, appended {shipment, sku, warehouse, location,
+ * lot?, qty}) and "units_released" (an integer, increased). Errors: store errors.
+ */
+int alloc_cancel(struct cmd_ctx *c, struct order *o, json_t *undone);
 
 /*
  * Shipment IDX of O was shorted at picking: re-allocates its part as described above (the
@@ -101,10 +114,6 @@ int alloc_short(struct cmd_ctx *c, struct order *o, size_t idx);
  */
 int alloc_backorders(struct cmd_ctx *c, const char *tenant, const char *sku);
 
-/* Drops O from the backorder index (cancellation of a backordered order). An order waiting for
- * a part of it holds the rest: that is released as alloc_release does. */
-int alloc_backorder_forget(struct cmd_ctx *c, struct order *o);
-
 /* The allocation as a reply shows it: decision, reason, and per shipment id, warehouse,
  * carrier, cutoff, delivery_by, on_time, lines [{sku, qty}] (a waiting part: id, state
  * "backordered", lines) (new reference; an empty object for NULL). */
@@ -113,7 +122,7 @@ json_t *alloc_summary(const json_t *allocation);
 /*
  * The wave queue: every allocated shipment waiting for a wave, keyed
  * (warehouse, cutoff, 9 - priority, order no, shipment slot) so that wave planning reads a
- * warehouse's work in cutoff order, most urgent first. alloc_order adds, alloc_release
+ * warehouse's work in cutoff order, most urgent first. alloc_order adds, alloc_cancel
  * removes; wave planning removes what it waves (alloc_queue_del).
  */
 void alloc_queue_key(struct key *k, const char *warehouse, int64_t cutoff, int priority,

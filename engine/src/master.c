@@ -482,6 +482,72 @@ int master_stock_change(struct cmd_ctx *c, const struct key *k, long long d_on_h
 	return rc;
 }
 
+/* Splits a stock key back into its parts (pointers into K's bytes, borrowed). */
+static int split_stock_key(const struct store_val *k, const char *parts[5]);
+
+int master_stock_count_required(struct cmd_ctx *c, const char *tenant, const char *sku,
+                                const char *warehouse, const char *location, const char *task)
+{
+	struct key prefix = KEY_INIT;
+	struct store_cursor *cur;
+	struct store_val k, v;
+	json_t *lots = json_array();
+	char at[WMS_TIME_BUFSZ];
+	key_str(&prefix, tenant);
+	key_str(&prefix, sku);
+	key_str(&prefix, warehouse);
+	key_str(&prefix, location);
+	int rc = store_cursor_open(c->txn, STORE_STOCK, &cur);
+	if (rc) {
+		json_decref(lots);
+		return rc;
+	}
+	/* Every lot of the sku in that bin: the shelf, not one lot, was found wrong. Collect
+	 * first, then write (writes under a cursor move it). */
+	for (rc = store_cursor_seek(cur, prefix.b, prefix.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &prefix);
+	     rc = store_cursor_next(cur, &k, &v)) {
+		const char *p[5];
+		if (split_stock_key(&k, p) == 0)
+			json_array_append_new(lots, json_string(p[4]));
+	}
+	store_cursor_close(cur);
+	rc = rc == WMS_ENOTFOUND ? 0 : rc;
+	wms_time_format(c->now, at);
+	size_t i;
+	json_t *lot;
+	json_array_foreach(lots, i, lot)
+	{
+		struct key rk = KEY_INIT;
+		json_t *row;
+		if (rc)
+			break;
+		master_stock_key(&rk, tenant, sku, warehouse, location, json_string_value(lot));
+		if ((rc = store_get_json(c->txn, STORE_STOCK, rk.b, rk.n, &row)))
+			break;
+		if (json_object_get(row, "count_required") == NULL) {
+			/* Flagged once: the first shortage says since when the bin is in doubt. */
+			json_object_set_new(row, "count_required",
+			                    json_pack("{s:s, s:s}", "since", at, "task", task));
+			rc = store_put_json(c->txn, STORE_STOCK, rk.b, rk.n, row, 0);
+			json_t *ev =
+			    json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s}", "tenant", tenant,
+			              "sku", sku, "warehouse", warehouse, "location", location,
+			              "on_hand", json_object_get(row, "on_hand"), "reserved",
+			              json_object_get(row, "reserved"), "since", at, "task", task);
+			if (json_string_length(lot) > 0)
+				json_object_set(ev, "lot", lot);
+			if (rc == 0)
+				rc = ev_emit(c, "stock.count_required", 0, ev);
+			else
+				json_decref(ev);
+		}
+		json_decref(row);
+	}
+	json_decref(lots);
+	return rc;
+}
+
 /* Checks the parts every stock op shares and returns the canonical location code. */
 static int stock_refs(struct cmd_ctx *c, char canon[WH_LOC_MAX], json_t **item_out)
 {
@@ -499,7 +565,6 @@ static int stock_refs(struct cmd_ctx *c, char canon[WH_LOC_MAX], json_t **item_o
 	return rc;
 }
 
-/* Splits a stock key back into its parts (pointers into K's bytes, borrowed). */
 static int split_stock_key(const struct store_val *k, const char *parts[5])
 {
 	const char *p = k->data, *end = p + k->len;
@@ -720,7 +785,30 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 		goto out;
 	if (d == 0)
 		json_decref(ev);
-	if (d > 0 && (rc = alloc_backorders(c, req_str(c->req, "tenant"), req_str(c->req, "sku"))))
+	/* A count (qty, not a delta) is what a bin found short waited for: it is trusted again,
+	 * and what it holds may serve backorders even when the count changed nothing. */
+	json_t *flag = json_object_get(row, "count_required");
+	bool counted = qty != NULL && flag != NULL;
+	if (counted) {
+		json_t *cev = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O, s:O}", "tenant",
+		                        req_str(c->req, "tenant"), "sku", sku, "warehouse", wh,
+		                        "location", loc, "before", (json_int_t)before, "delta",
+		                        (json_int_t)d, "on_hand", json_object_get(row, "on_hand"),
+		                        "since", json_object_get(flag, "since"), "task",
+		                        json_object_get(flag, "task"));
+		if (lot)
+			json_object_set_new(cev, "lot", json_string(lot));
+		json_object_del(row, "count_required");
+		if ((rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0))) {
+			json_decref(cev);
+			goto out;
+		}
+		if ((rc = ev_emit(c, "stock.counted", 0, cev)))
+			goto out;
+	}
+	bool usable = req_int(row, "on_hand", 0) > req_int(row, "reserved", 0);
+	if ((d > 0 || (counted && usable)) &&
+	    (rc = alloc_backorders(c, req_str(c->req, "tenant"), req_str(c->req, "sku"))))
 		goto out;
 	json_object_set_new(row, "location", json_string(loc));
 	*reply = json_pack("{s:O, s:I}", "stock", row, "delta", (json_int_t)d);
@@ -853,6 +941,9 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply)
 			json_object_set_new(out_row, "lot", json_string(p[4]));
 		if (json_object_get(row, "expiry"))
 			json_object_set(out_row, "expiry", json_object_get(row, "expiry"));
+		if (json_object_get(row, "count_required"))
+			json_object_set(out_row, "count_required",
+			                json_object_get(row, "count_required"));
 		json_array_append_new(rows, out_row);
 		json_decref(row);
 		memcpy(last.b, k.data, k.len);

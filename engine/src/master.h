@@ -8,7 +8,17 @@
  *
  * Stock rows are keyed (tenant, sku, warehouse, location, lot) so that every row of an item
  * across the network is one prefix scan: that is how allocation looks for stock.
- * A row holds {"on_hand","reserved","expiry"}; available = on_hand - reserved.
+ * A row holds {"on_hand","reserved","expiry","count_required"?}; available = on_hand -
+ * reserved.
+ *
+ * Counts. A bin found short at picking (pick.short) cannot be trusted for what it still shows:
+ * every row of that (warehouse, location, sku), each lot, gets "count_required": {since, task}
+ * (stock.count_required, once per row until it is counted). Allocation does not reserve from
+ * a flagged row (alloc.h); what it holds stays booked, and reservations made before stay.
+ * stock.get shows the flag. A count of the row (stock.adjust with `qty`; a `delta` is not a
+ * count) clears it: stock.counted {before, delta, on_hand, since, task}, after stock.adjusted
+ * when the count changed the quantity, and backorders of the sku are allocated when the row
+ * has stock available, even for a count that changed nothing.
  */
 #ifndef WMS_MASTER_H
 #define WMS_MASTER_H
@@ -45,6 +55,13 @@ void master_stock_key(struct key *k, const char *tenant, const char *sku, const 
  * zero or to reserve more than is on hand. *ROW (optional) receives the new row. */
 int master_stock_change(struct cmd_ctx *c, const struct key *k, long long delta_on_hand,
                         long long delta_reserved, json_t **row);
+
+/*
+ * Flags every stock row of (TENANT, SKU, WAREHOUSE, LOCATION) as needing a count (above):
+ * found short by task TASK, now. Rows flagged already keep their flag. Errors: store errors.
+ */
+int master_stock_count_required(struct cmd_ctx *c, const char *tenant, const char *sku,
+                                const char *warehouse, const char *location, const char *task);
 
 /*
  * The lot rule of stock (stock.receive, stock.adjust, return.grade): a lot-tracked ITEM's units

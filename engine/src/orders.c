@@ -2,11 +2,13 @@
 #include "orders.h"
 
 #include "alloc.h"
-#include "watch.h"
 #include "events.h"
 #include "keys.h"
 #include "master.h"
+#include "pack.h"
 #include "store.h"
+#include "watch.h"
+#include "wave.h"
 #include "wms/barcode.h"
 #include "wms/time.h"
 
@@ -411,9 +413,11 @@ static int validate_order(struct cmd_ctx *c, const json_t *o)
 	const json_t *st = json_object_get(o, "ship_to");
 	static const char *const needed[] = { "name", "address", "postal_code" };
 	for (size_t i = 0; i < 3; i++)
-		if (blank(req_str(st, needed[i])))
-			return cmd_fail(c, WMS_EVALUE, "order.ship_to", "order.ship_to.%s is blank",
-			                needed[i]);
+		if (blank(req_str(st, needed[i]))) {
+			char field[40];
+			snprintf(field, sizeof(field), "order.ship_to.%s", needed[i]);
+			return cmd_fail(c, WMS_EVALUE, field, "%s is blank", field);
+		}
 	const char *cc = req_str(st, "country");
 	if (strlen(cc) != 2 || !isupper((unsigned char)cc[0]) || !isupper((unsigned char)cc[1]))
 		return cmd_fail(
@@ -459,6 +463,35 @@ static int validate_order(struct cmd_ctx *c, const json_t *o)
 	return 0;
 }
 
+/*
+ * ORDER (an order as submitted) for the idempotency comparison: a copy without the optional
+ * fields that state their default, so that an OMS writing "priority": 0 on one attempt and
+ * leaving it out on the next sends the same order. Only fields with a fixed default count:
+ * priority 0 and an empty inserts list (none); allow_split defaults to the tenant's setting,
+ * which may change, so an explicit value is not the same as none. New reference.
+ */
+static json_t *order_compared(const json_t *order)
+{
+	json_t *o = json_copy((json_t *)order); /* shallow: only top-level members go */
+	json_t *prio = json_object_get(o, "priority");
+	if (json_is_integer(prio) && json_integer_value(prio) == 0)
+		json_object_del(o, "priority");
+	json_t *ins = json_object_get(o, "inserts");
+	if (json_is_array(ins) && json_array_size(ins) == 0)
+		json_object_del(o, "inserts");
+	return o;
+}
+
+/* Whether two submissions of an order are the same order (section 4 of PROTOCOL.md). */
+static bool order_same(const json_t *a, const json_t *b)
+{
+	json_t *x = order_compared(a), *y = order_compared(b);
+	bool same = x && y && json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
 int order_submit(struct cmd_ctx *c, json_t **reply)
 {
 	const json_t *o = json_object_get(c->req, "order");
@@ -475,8 +508,9 @@ int order_submit(struct cmd_ctx *c, json_t **reply)
 	if (rc == 0) {
 		if ((rc = order_load_no(c->txn, key_get_u64(v.data), &ord)))
 			goto out;
-		/* Same content: equal JSON, whatever the key order of either submission. */
-		if (!json_equal(order_submitted(&ord), o)) {
+		/* Same content: equal JSON, whatever the key order of either submission, an
+		 * explicit default counting as absent. */
+		if (!order_same(order_submitted(&ord), o)) {
 			rc = cmd_fail(
 			    c, WMS_ECONFLICT, "order.id",
 			    "order '%s' of tenant '%s' was already submitted with different "
@@ -556,6 +590,12 @@ static void add_outlook(json_t *out, const struct order *o)
 	json_array_foreach(json_object_get(sub, "lines"), i, l) want += req_int(l, "qty", 0);
 	json_array_foreach(ships, i, s)
 	{
+		/* A cancelled order's shipments are kept for the record: none will arrive. */
+		const char *sst = req_str(s, "state");
+		if (sst && strcmp(sst, "cancelled") == 0) {
+			delivered = false;
+			continue;
+		}
 		const char *d = req_str(s, "delivered_at");
 		const char *e = d                        ? d
 		                : req_str(s, "estimate") ? req_str(s, "estimate")
@@ -610,6 +650,59 @@ int order_get(struct cmd_ctx *c, json_t **reply)
 	return *reply ? 0 : WMS_ENOMEM;
 }
 
+/* The first shipment of O that has left the warehouse (shipped or later), or NULL. */
+static const json_t *shipped_shipment(const struct order *o)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		if (order_state_shipped(order_state_parse(req_str(s, "state"))))
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Withdraws the floor's work for O, recording in UNDONE what was undone: each shipment's open
+ * pick tasks (tasks_withdrawn), its tote (totes_freed), the stations packing it
+ * (stations_idled) and its closed cartons, voided in place (cartons_voided: their SSCCs).
+ */
+static int cancel_floor_work(struct cmd_ctx *c, struct order *o, json_t *undone)
+{
+	size_t i, j;
+	json_t *s, *ct;
+	char at[WMS_TIME_BUFSZ];
+	int rc = 0;
+	wms_time_format(c->now, at);
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		const char *batch = req_str(s, "batch"), *tote = req_str(s, "tote");
+		if (batch &&
+		    (rc = wave_shipment_withdraw(c, batch, req_str(s, "id"), NULL,
+		                                 json_object_get(undone, "tasks_withdrawn"))))
+			return rc;
+		bool freed = false;
+		if (tote && (rc = wave_tote_cancel(c, tote, &freed)))
+			return rc;
+		if (freed)
+			json_array_append_new(json_object_get(undone, "totes_freed"),
+			                      json_string(tote));
+		json_array_foreach(json_object_get(s, "cartons"), j, ct)
+		{
+			if (json_object_get(ct, "voided"))
+				continue;
+			/* The SSCC stays issued (never reused); the carton will not ship. */
+			json_object_set_new(ct, "voided", json_string(at));
+			json_array_append(json_object_get(undone, "cartons_voided"),
+			                  json_object_get(ct, "sscc"));
+		}
+	}
+	return pack_stations_drop(c, o->no, json_object_get(undone, "stations_idled"));
+}
+
 int order_cancel(struct cmd_ctx *c, json_t **reply)
 {
 	struct order o = ORDER_INIT;
@@ -619,24 +712,51 @@ int order_cancel(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	enum order_state s = order_state(&o);
 	bool changed = false;
+	const json_t *gone = shipped_shipment(&o);
+	json_t *undone = NULL;
 	if (s == ORDER_CANCELLED) {
 		/* Cancelling twice is the same request resent: nothing more to do. */
 	} else if (order_state_shipped(s)) {
 		rc = cmd_fail(c, WMS_ESTATE, "id",
 		              "order '%s' is %s; it has left the warehouse and cannot be cancelled",
 		              order_id(&o), order_state_name(s));
+	} else if (gone) {
+		/* An order waiting for a part of it is backordered while its other shipments
+		 * move on: one of those may be with the carrier already. */
+		rc = cmd_fail(c, WMS_ESTATE, "id",
+		              "order '%s' is %s but its shipment %s is %s: part of it has left the "
+		              "warehouse and it cannot be cancelled",
+		              order_id(&o), order_state_name(s), req_str(gone, "id"),
+		              req_str(gone, "state"));
 	} else {
 		changed = true;
-		/* Cancellation gives back everything the order holds, in the same transaction. */
-		rc = s == ORDER_BACKORDERED ? alloc_backorder_forget(c, &o)
-		                            : alloc_release(c, &o, "cancelled");
+		undone = json_pack("{s:[], s:[], s:[], s:[], s:[], s:i}", "tasks_withdrawn",
+		                   "totes_freed", "stations_idled", "cartons_voided",
+		                   "units_put_back", "units_released", 0);
+		if (undone == NULL)
+			rc = WMS_ENOMEM;
+		/* Cancellation undoes everything the order holds, floor work included, in the
+		 * same transaction: pickers stop being sent for it, its totes and stations are
+		 * free, its stock is back. */
 		if (rc == 0)
-			rc = order_move(c, &o, ORDER_CANCELLED,
-			                reason ? json_pack("{s:s}", "reason", reason) : NULL);
+			rc = cancel_floor_work(c, &o, undone);
+		if (rc == 0)
+			rc = alloc_cancel(c, &o, undone);
+		if (rc == 0) {
+			json_t *ev = json_deep_copy(undone);
+			if (reason)
+				json_object_set_new(ev, "reason", json_string(reason));
+			rc = order_move(c, &o, ORDER_CANCELLED, ev);
+		}
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		*reply = json_pack("{s:{s:s, s:s, s:s}, s:b}", "order", "tenant", order_tenant(&o),
 		                   "id", order_id(&o), "state", "cancelled", "changed", changed);
+		if (*reply && undone)
+			json_object_set(*reply, "undone", undone);
+		rc = *reply ? 0 : WMS_ENOMEM;
+	}
+	json_decref(undone);
 	order_release(&o);
 	return rc;
 }

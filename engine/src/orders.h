@@ -12,9 +12,27 @@
  *
  * order_move() is the one function that changes an order's state: it checks order_can_move(),
  * stamps the milestone time, saves the document and emits "order.<state>" in the same
- * transaction. Invariants: a cancelled order holds no reservation; only orders before
- * `shipped` can be cancelled; states never move backwards along the delivery chain except to
- * re-allocate (a short pick sends picking/waved back to allocated or backordered).
+ * transaction. Invariants: a cancelled order holds no reservation and no work on the floor;
+ * only orders none of whose shipments has shipped can be cancelled; states never move
+ * backwards along the delivery chain except to re-allocate (a short pick sends picking/waved
+ * back to allocated or backordered).
+ *
+ * The order's state is the least advanced of its shipments' (order_shipment_move). A part
+ * waiting for stock after a short pick (alloc.h, state backordered) counts as below
+ * allocated: an order waiting for a part stays backordered while its other shipments move on
+ * (their moves are shipment.<state> events, up to shipped and beyond), and becomes allocated
+ * once no part waits.
+ *
+ * Cancellation (order.cancel), at any state before shipped, and refused (invalid_state) when
+ * any shipment has shipped: the order's open pick tasks are withdrawn (counted as finished by
+ * their batches, wave.h), its totes freed, the pack stations packing it made idle (pack.h),
+ * its closed cartons voided (kept with "voided": time), units already picked put back on hand
+ * where they came from and its reservations released (alloc_cancel); it leaves the wave
+ * queue and the backorder index. Its shipments stay in the allocation, state "cancelled".
+ * order.cancelled carries what was undone: tasks_withdrawn, totes_freed, stations_idled,
+ * cartons_voided, units_put_back [{shipment, sku, warehouse, location, lot?, qty}] and
+ * units_released. Work of a cancelled order is refused naming the cancellation: ship.confirm
+ * with invalid_state, pick and pack scans with an invalid_state verdict.
  *
  * Storage: orders live under a sequential internal number ("no", appended: new orders cost a
  * sequential write), with an index (tenant, id) -> no. The document is

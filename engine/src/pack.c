@@ -1,4 +1,5 @@
 /* pack.c - pack verification (see pack.h). */
+#include "jtext.h"
 #include "pack.h"
 
 #include "events.h"
@@ -23,6 +24,8 @@ struct pk {
 	struct cmd_ctx *c;
 	const char *station, *scan_id;
 	json_t *sess;        /* owned, NULL when the station is idle */
+	json_t *dropped;     /* owned: at an idle station, the carton a cancellation dropped
+	                        ({tenant, order, order_no, shipment, tote, at}), or NULL */
 	const json_t *about; /* borrowed: the tote scanned at an idle station, when it names an
 	                        order ({tenant, order, order_no, shipment, tote}), or NULL */
 	json_t *reply;
@@ -33,12 +36,73 @@ static void station_key(struct key *k, const char *station)
 	key_str(k, station);
 }
 
+static uint64_t sess_order_no(const json_t *sess)
+{
+	return (uint64_t)req_int(sess, "order_no", 0);
+}
+
+/* The station's session; an idle station's note of a dropped carton goes to p->dropped. */
 static int sess_load(struct pk *p)
 {
 	struct key k = KEY_INIT;
 	station_key(&k, p->station);
 	int rc = store_get_json(p->c->txn, STORE_STATIONS, k.b, k.n, &p->sess);
+	if (rc == 0 && json_object_get(p->sess, "dropped")) {
+		p->dropped = json_incref(json_object_get(p->sess, "dropped"));
+		json_decref(p->sess);
+		p->sess = NULL;
+	}
 	return rc == WMS_ENOTFOUND ? 0 : rc;
+}
+
+int pack_stations_drop(struct cmd_ctx *c, uint64_t order_no, json_t *ids)
+{
+	struct store_cursor *cur;
+	struct store_val k, v;
+	json_t *todo = json_array();
+	int rc = store_cursor_open(c->txn, STORE_STATIONS, &cur);
+	if (rc) {
+		json_decref(todo);
+		return rc;
+	}
+	/* Sessions are one per station, and stations are few: a scan finds the order's. */
+	for (rc = store_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	     rc = store_cursor_next(cur, &k, &v)) {
+		json_t *sess = jtext_load(v.data, v.len);
+		if (sess && json_object_get(sess, "tote") && sess_order_no(sess) == order_no)
+			json_array_append_new(todo, json_pack("{s:s#, s:o}", "station",
+			                                      (const char *)k.data,
+			                                      k.len ? k.len - 1 : 0, "sess", sess));
+		else
+			json_decref(sess);
+	}
+	store_cursor_close(cur);
+	rc = rc == WMS_ENOTFOUND ? 0 : rc;
+	size_t i;
+	json_t *e;
+	char at[WMS_TIME_BUFSZ];
+	wms_time_format(c->now, at);
+	json_array_foreach(todo, i, e)
+	{
+		if (rc)
+			break;
+		const json_t *sess = json_object_get(e, "sess");
+		json_t *note = json_pack("{s:{s:O, s:O, s:O, s:O, s:O, s:s}}", "dropped", "tenant",
+		                         json_object_get(sess, "tenant"), "order",
+		                         json_object_get(sess, "order"), "order_no",
+		                         json_object_get(sess, "order_no"), "shipment",
+		                         json_object_get(sess, "shipment"), "tote",
+		                         json_object_get(sess, "tote"), "at", at);
+		struct key sk = KEY_INIT;
+		station_key(&sk, req_str(e, "station"));
+		rc =
+		    note ? store_put_json(c->txn, STORE_STATIONS, sk.b, sk.n, note, 0) : WMS_ENOMEM;
+		json_decref(note);
+		if (rc == 0 && ids)
+			json_array_append(ids, json_object_get(e, "station"));
+	}
+	json_decref(todo);
+	return rc;
 }
 
 static int sess_save(struct pk *p)
@@ -53,11 +117,6 @@ static int sess_drop(struct pk *p)
 	struct key k = KEY_INIT;
 	station_key(&k, p->station);
 	return store_del(p->c->txn, STORE_STATIONS, k.b, k.n);
-}
-
-static uint64_t sess_order_no(const json_t *sess)
-{
-	return (uint64_t)req_int(sess, "order_no", 0);
 }
 
 static int refuse(struct pk *p, int code, const char *instruction, const char *fmt, ...)
@@ -87,6 +146,26 @@ static int refuse(struct pk *p, int code, const char *instruction, const char *f
 				json_object_set(f, keys[i], json_object_get(about, keys[i]));
 	}
 	return ev_emit(p->c, "pack.rejected", no, f);
+}
+
+/*
+ * At an idle station: refuses what only an open carton could take. When the station's last
+ * carton was dropped because its order was cancelled, the refusal says so (invalid_state, in
+ * that order's timeline): the packer holds items to return, not a step to redo.
+ */
+static int refuse_idle(struct pk *p, const char *instruction)
+{
+	if (p->dropped == NULL)
+		return refuse(p, WMS_ESEQUENCE, instruction, "no carton is open at station %s",
+		              p->station);
+	p->about = p->dropped;
+	int rc = refuse(p, WMS_ESTATE, "Take the items out and return them to stock",
+	                "no carton is open at station %s: the carton of order %s (%s) was "
+	                "dropped at %s because the order was cancelled",
+	                p->station, req_str(p->dropped, "order"), req_str(p->dropped, "tote"),
+	                req_str(p->dropped, "at"));
+	p->about = NULL;
+	return rc;
 }
 
 /* What is still expected: {sku: qty} minus what was packed. */
@@ -144,6 +223,16 @@ static int open_tote(struct pk *p, const char *tote)
 		              "%s holds no order", tote);
 	if (rc)
 		return rc;
+	if (req_str(td, "cancelled")) {
+		/* Freed by a cancellation and not given out since: its items go back. */
+		p->about = td;
+		rc = refuse(p, WMS_ESTATE, "Take the items out and return them to stock",
+		            "%s holds no order: order %s was cancelled at %s", tote,
+		            req_str(td, "order"), req_str(td, "cancelled"));
+		p->about = NULL;
+		json_decref(td);
+		return rc;
+	}
 	struct order o = ORDER_INIT;
 	size_t sidx;
 	rc = order_load(c, req_str(td, "tenant"), req_str(td, "order"), &o);
@@ -304,6 +393,7 @@ static int end(struct pk *p, int rc, json_t **reply)
 		rc = scan_record(p->c, p->station, p->scan_id, p->reply);
 	}
 	json_decref(p->sess);
+	json_decref(p->dropped);
 	if (rc) {
 		json_decref(p->reply);
 		return rc;
@@ -332,9 +422,7 @@ int pack_scan(struct cmd_ctx *c, json_t **reply)
 	bool tote = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE;
 	bool ins = bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_INSERT;
 	if (p.sess == NULL)
-		rc = tote ? open_tote(&p, bc.internal_id)
-		          : refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
-		                   "no carton is open at station %s", p.station);
+		rc = tote ? open_tote(&p, bc.internal_id) : refuse_idle(&p, "Scan a tote first");
 	else if (tote)
 		rc = strcasecmp(bc.internal_id, req_str(p.sess, "tote")) == 0
 		         ? (p.reply =
@@ -390,10 +478,7 @@ int pack_weigh(struct cmd_ctx *c, json_t **reply)
 		return rc == 1 ? 0 : rc;
 	long long grams = req_int(c->req, "grams", 0);
 	if (p.sess == NULL)
-		return end(&p,
-		           refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
-		                  "no carton is open at station %s", p.station),
-		           reply);
+		return end(&p, refuse_idle(&p, "Scan a tote first"), reply);
 	json_t *wh;
 	if ((rc = master_warehouse_load(c, req_str(p.sess, "warehouse"), "warehouse", &wh)))
 		return end(&p, rc, reply);
@@ -537,10 +622,7 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 		return rc == 1 ? 0 : rc;
 	const char *ins;
 	if (p.sess == NULL)
-		return end(&p,
-		           refuse(&p, WMS_ESEQUENCE, "Scan a tote first",
-		                  "no carton is open at station %s", p.station),
-		           reply);
+		return end(&p, refuse_idle(&p, "Scan a tote first"), reply);
 	if (units_missing(p.sess) > 0)
 		return end(&p,
 		           refuse(&p, WMS_EINCOMPLETE, "Pack the missing items",
@@ -566,6 +648,15 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 	json_t *tenant = NULL;
 	uint64_t serial;
 	char sscc[19];
+	if (order_state(&o) == ORDER_CANCELLED) {
+		/* A session of an order cancelled before cancellation dropped sessions: no
+		 * SSCC for a parcel that will not ship. */
+		rc = refuse(&p, WMS_ESTATE, "Take the items out and return them to stock",
+		            "order %s was cancelled: carton of %s not closed", order_id(&o),
+		            req_str(p.sess, "tote"));
+		order_release(&o);
+		return end(&p, rc, reply);
+	}
 	if (sh == NULL)
 		rc = WMS_EINTERNAL;
 	if (rc == 0)

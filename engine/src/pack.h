@@ -37,7 +37,11 @@
  *              station, items: {sku: units}}).
  * Every refusal is recorded and emits pack.rejected, with tenant, order, shipment and tote of
  * the open carton, or of the order a scanned tote names when it opens none (so the refusal is
- * in that order's timeline); resent scans are answered once (scan.h). A refusal changes
+ * in that order's timeline); resent scans are answered once (scan.h).
+ * Cancellation (orders.h): a tote freed by its order's cancellation (wave.h) is refused
+ * invalid_state naming it, and so is anything but a tote at a station whose carton was
+ * dropped (pack_stations_drop), until the next tote; a carton of a cancelled order is never
+ * closed (invalid_state). A refusal changes
  * nothing else, but for the refused weighing that voids the weight (above).
  */
 #ifndef WMS_PACK_H
@@ -52,6 +56,15 @@
 /* The meta counter of SSCC serials: "<this>/<company prefix>" per prefix; the bare name is
  * the engine-wide counter of earlier versions, read (never advanced) as the starting point. */
 #define PACK_SERIAL_COUNTER "sscc_serial"
+
+/*
+ * Cancellation (orders.h): drops every station's session holding order ORDER_NO. The station
+ * becomes idle; a note of the dropped carton {tenant, order, order_no, shipment, tote, at}
+ * stays until the station opens its next carton, so that scans of the dropped carton are
+ * refused naming the cancellation (invalid_state), not as out of sequence. The station ids
+ * are appended to IDS (may be NULL). Errors: store errors.
+ */
+int pack_stations_drop(struct cmd_ctx *c, uint64_t order_no, json_t *ids);
 
 int pack_scan(struct cmd_ctx *c, json_t **reply);
 int pack_weigh(struct cmd_ctx *c, json_t **reply);

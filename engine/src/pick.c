@@ -163,13 +163,34 @@ static int scanned_location(struct pscan *s, const struct wms_barcode *bc, bool 
 	return 0;
 }
 
-/* Marks the units of TASK as taken in the order's allocation; returns the loaded order. */
+/*
+ * Loads the order of the task in hand into O. *GONE when the order was cancelled (an order
+ * cancelled before cancellation withdrew its tasks can still have open ones): the scan is
+ * refused, not an internal error.
+ */
+static int task_order(struct pscan *s, struct order *o, bool *gone)
+{
+	int rc = order_load(s->c, req_str(s->task, "tenant"), req_str(s->task, "order"), o);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	*gone = order_state(o) == ORDER_CANCELLED;
+	return 0;
+}
+
+/* Refuses a scan of a task whose order O was cancelled. */
+static int refuse_cancelled(struct pscan *s, const struct order *o)
+{
+	const json_t *ms = json_object_get(o->doc, "milestones");
+	const char *when = req_str(ms, "cancelled");
+	return refuse(s, WMS_ESTATE, "Put the items back; ask for the next task",
+	              "task %s: order %s was cancelled%s%s; its work is withdrawn",
+	              req_str(s->task, "id"), order_id(o), when ? " at " : "", when ? when : "");
+}
+
+/* Marks the units of TASK as taken in O's allocation (the shipment's index in *SIDX). */
 static int take_units(struct pscan *s, struct order *o, size_t *sidx)
 {
 	const json_t *t = s->task;
-	int rc = order_load(s->c, req_str(t, "tenant"), req_str(t, "order"), o);
-	if (rc)
-		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
 	json_t *sh = order_shipment(o, req_str(t, "shipment"), sidx);
 	if (sh == NULL)
 		return WMS_EINTERNAL;
@@ -233,6 +254,16 @@ static int complete(struct pscan *s)
 	json_t *t = s->task;
 	char at[WMS_TIME_BUFSZ];
 	long long qty = req_int(t, "picked", 0);
+	struct order o = ORDER_INIT;
+	size_t sidx = 0;
+	bool gone;
+	int rc = task_order(s, &o, &gone);
+	if (rc == 0 && gone)
+		rc = refuse_cancelled(s, &o);
+	if (rc || gone) {
+		order_release(&o);
+		return rc;
+	}
 	json_object_set_new(t, "state", json_string("done"));
 	set_step(t, "done");
 	json_object_set_new(t, "done_at", json_string(wms_time_format(c->now, at)));
@@ -240,9 +271,7 @@ static int complete(struct pscan *s)
 	struct key sk = KEY_INIT;
 	master_stock_key(&sk, req_str(t, "tenant"), req_str(t, "sku"), req_str(t, "warehouse"),
 	                 req_str(t, "location"), req_str(t, "lot"));
-	int rc = master_stock_change(c, &sk, -qty, -qty, NULL);
-	struct order o = ORDER_INIT;
-	size_t sidx = 0;
+	rc = master_stock_change(c, &sk, -qty, -qty, NULL);
 	if (rc == 0)
 		rc = take_units(s, &o, &sidx);
 	if (rc == 0)
@@ -277,14 +306,19 @@ static int complete(struct pscan *s)
 	return 0;
 }
 
-/* The first accepted item of a shipment starts its picking. */
-static int start_picking(struct pscan *s)
+/* The first accepted item of a shipment starts its picking; *GONE (the scan refused) when
+ * the order was cancelled. */
+static int start_picking(struct pscan *s, bool *gone)
 {
 	struct order o = ORDER_INIT;
 	size_t sidx;
-	int rc = order_load(s->c, req_str(s->task, "tenant"), req_str(s->task, "order"), &o);
-	if (rc)
-		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	int rc = task_order(s, &o, gone);
+	if (rc == 0 && *gone)
+		rc = refuse_cancelled(s, &o);
+	if (rc || *gone) {
+		order_release(&o);
+		return rc;
+	}
 	json_t *sh = order_shipment(&o, req_str(s->task, "shipment"), &sidx);
 	if (sh && strcmp(req_str(sh, "state") ? req_str(sh, "state") : "", "waved") == 0)
 		rc = order_shipment_move(s->c, &o, sidx, ORDER_PICKING,
@@ -349,7 +383,8 @@ static int item_scan(struct pscan *s, const struct wms_barcode *bc)
 		return refuse(s, WMS_EOVERPICK, "Put the extra back",
 		              "%s: %lld picked, this scan adds %d, the task asks for %lld", sku,
 		              picked, pack, qty);
-	if (picked == 0 && (rc = start_picking(s)))
+	bool gone = false;
+	if (picked == 0 && ((rc = start_picking(s, &gone)) || gone))
 		return rc;
 	picked += pack;
 	json_object_set_new(t, "picked", json_integer(picked));
@@ -377,9 +412,20 @@ static int judge(struct pscan *s)
 {
 	struct cmd_ctx *c = s->c;
 	json_t *t = s->task;
-	if (strcmp(req_str(t, "state"), "open") != 0)
-		return refuse(s, WMS_ESEQUENCE, "Ask for the next task", "task %s is %s",
-		              req_str(t, "id"), req_str(t, "state"));
+	if (strcmp(req_str(t, "state"), "open") != 0) {
+		/* A task withdrawn because its order was cancelled says so: the picker has
+		 * items to put back, not a sequence to follow. */
+		struct order o = ORDER_INIT;
+		bool gone = false;
+		int rc =
+		    strcmp(req_str(t, "state"), "withdrawn") == 0 ? task_order(s, &o, &gone) : 0;
+		if (rc == 0)
+			rc = gone ? refuse_cancelled(s, &o)
+			          : refuse(s, WMS_ESEQUENCE, "Ask for the next task",
+			                   "task %s is %s", req_str(t, "id"), req_str(t, "state"));
+		order_release(&o);
+		return rc;
+	}
 	struct wms_barcode bc;
 	struct wms_barcode_error e = WMS_BARCODE_ERROR_INIT;
 	bool readable = scan_parse(c, s->device, s->code, &bc, &e) == 0, is_loc;
@@ -475,51 +521,6 @@ int pick_scan(struct cmd_ctx *c, json_t **reply)
 	return 0;
 }
 
-/* Withdraws the open tasks of TASK's shipment in its batch (the one shorted included). */
-static int withdraw_tasks(struct cmd_ctx *c, const json_t *task)
-{
-	uint64_t w;
-	uint32_t b, sq;
-	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &sq))
-		return WMS_EINTERNAL;
-	struct key pre = KEY_INIT;
-	wave_batch_key(&pre, w, b);
-	struct store_cursor *cur;
-	struct store_val k, v;
-	json_t *todo = json_array();
-	int rc = store_cursor_open(c->txn, STORE_TASKS, &cur);
-	if (rc) {
-		json_decref(todo);
-		return rc;
-	}
-	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
-	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
-		json_t *t = jtext_load(v.data, v.len);
-		if (t && strcmp(req_str(t, "state"), "open") == 0 &&
-		    strcmp(req_str(t, "shipment"), req_str(task, "shipment")) == 0)
-			json_array_append_new(todo, t);
-		else
-			json_decref(t);
-	}
-	store_cursor_close(cur);
-	rc = rc == WMS_ENOTFOUND ? 0 : rc;
-	size_t i;
-	json_t *t;
-	char at[WMS_TIME_BUFSZ];
-	json_array_foreach(todo, i, t)
-	{
-		if (rc)
-			break;
-		bool me = strcmp(req_str(t, "id"), req_str(task, "id")) == 0;
-		json_object_set_new(t, "state", json_string(me ? "short" : "withdrawn"));
-		json_object_set_new(t, "done_at", json_string(wms_time_format(c->now, at)));
-		if ((rc = wave_task_save(c, t)) == 0)
-			rc = wave_task_done(c, t);
-	}
-	json_decref(todo);
-	return rc;
-}
-
 int pick_short(struct cmd_ctx *c, json_t **reply)
 {
 	const char *device = req_str(c->req, "device"), *scan_id = req_str(c->req, "scan_id");
@@ -531,8 +532,16 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	long long qty = req_int(t, "qty", 0), found = req_int(c->req, "found", 0);
 	if (strcmp(req_str(t, "state"), "open") != 0) {
-		rc = cmd_fail(c, WMS_ESTATE, "task", "task %s is %s", req_str(t, "id"),
-		              req_str(t, "state"));
+		/* Say why a withdrawn task is: its order may have been cancelled. */
+		struct order w = ORDER_INIT;
+		bool cancelled =
+		    order_load(c, req_str(t, "tenant"), req_str(t, "order"), &w) == 0 &&
+		    order_state(&w) == ORDER_CANCELLED;
+		order_release(&w);
+		rc = cmd_fail(c, WMS_ESTATE, "task", "task %s is %s%s%s%s", req_str(t, "id"),
+		              req_str(t, "state"), cancelled ? ": order " : "",
+		              cancelled ? req_str(t, "order") : "",
+		              cancelled ? " was cancelled" : "");
 		json_decref(t);
 		return rc;
 	}
@@ -550,9 +559,9 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 	if ((rc = order_load(c, req_str(t, "tenant"), req_str(t, "order"), &o)))
 		rc = rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
 	json_t *sh = rc == 0 ? order_shipment(&o, req_str(t, "shipment"), &sidx) : NULL;
-	/* An open task whose shipment is gone: its order was cancelled (cancellation leaves the
-	 * floor's work as it is, PROTOCOL.md 5.3). Nothing to re-allocate: say so. */
-	if (rc == 0 && sh == NULL)
+	/* An open task of a cancelled order (cancelled before cancellation withdrew the floor's
+	 * work): nothing to re-allocate, say so. */
+	if (rc == 0 && (sh == NULL || order_state(&o) == ORDER_CANCELLED))
 		rc = cmd_fail(c, WMS_ESTATE, "task",
 		              "task %s: order %s is %s and no longer holds shipment %s; put the "
 		              "tote's items back",
@@ -597,7 +606,8 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		}
 	}
 	if (rc == 0)
-		rc = withdraw_tasks(c, t);
+		rc = wave_shipment_withdraw(c, req_str(t, "batch"), req_str(t, "shipment"),
+		                            req_str(t, "id"), NULL);
 	if (rc == 0 && req_str(sh, "tote"))
 		rc = wave_tote_free(c, req_str(sh, "tote"));
 	json_t *f =
@@ -612,6 +622,12 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 		rc = order_emit(c, &o, "pick.short", f);
 	else
 		json_decref(f);
+	/* The bin did not hold what the books say: it needs a count before allocation uses it
+	 * again, or the re-allocation below would send the next picker to the same shelf. */
+	if (rc == 0)
+		rc = master_stock_count_required(c, req_str(t, "tenant"), req_str(t, "sku"),
+		                                 req_str(t, "warehouse"), req_str(t, "location"),
+		                                 req_str(t, "id"));
 	/* Allocate the shipment's part again from what the network holds now; the order's
 	 * other shipments keep their stock and their work (alloc.h). */
 	if (rc == 0) {

@@ -28,14 +28,20 @@
  * units there, counting those already picked). The missing units (qty - found) are written
  * off the location's stock row of the task's lot, and taken out of the task's own pick in the
  * allocation (same line, location and lot); the rest of the row stays as booked (FOUND speaks
- * for the task only). The shipment's tasks are withdrawn (units already in the tote go back
- * to their locations), and the shipment's part of the order is allocated again from what the
- * network still holds, as new shipments, or waits for stock (alloc_short, alloc.h): the
- * order's other shipments go on untouched; an order of one shipment is allocated again
- * whole. Events pick.short, then the re-allocation's. Reply: the accepted verdict with
- * order_state, the order's state after it. Errors, not verdicts (not recorded):
- * invalid_state for a task that is not open or whose order no longer holds its shipment (a
- * cancelled order), out_of_range (field found).
+ * for the task only). The bin is in doubt: every stock row of the sku at that location gets
+ * count_required (master.h), so no allocation, this one's included, takes from it until it is
+ * counted. The shipment's tasks are withdrawn (units already in the tote go back to their
+ * locations), and the shipment's part of the order is allocated again from what the network
+ * still holds, as new shipments, or waits for stock (alloc_short, alloc.h): the order's other
+ * shipments go on untouched; an order of one shipment is allocated again whole. Events
+ * pick.short, stock.count_required (a row newly flagged), then the re-allocation's. Reply:
+ * the accepted verdict with order_state, the order's state after it. Errors, not verdicts
+ * (not recorded): invalid_state for a task that is not open (the message says when its order
+ * was cancelled) or whose order no longer holds its shipment, out_of_range (field found).
+ *
+ * A cancelled order's tasks are withdrawn (orders.h): a scan of one is refused with the
+ * verdict invalid_state naming the cancellation, and so is a scan of an open task of an order
+ * cancelled before cancellation withdrew tasks.
  */
 #ifndef WMS_PICK_H
 #define WMS_PICK_H

@@ -535,8 +535,17 @@ struct grp {
 
 static const char *group_of(const json_t *doc, const char *by, char buf[16])
 {
-	json_t *s0 =
-	    json_array_get(json_object_get(json_object_get(doc, "allocation"), "shipments"), 0);
+	/* The order's first shipment that ships from a warehouse: slot 0 may hold a part
+	 * waiting for stock, which has no warehouse or carrier (alloc.h). */
+	json_t *s0 = NULL, *s;
+	size_t i;
+	json_array_foreach(json_object_get(json_object_get(doc, "allocation"), "shipments"), i, s)
+	{
+		if (req_str(s, "warehouse")) {
+			s0 = s;
+			break;
+		}
+	}
 	if (strcmp(by, "tenant") == 0)
 		return req_str(doc, "tenant");
 	if (strcmp(by, "warehouse") == 0)

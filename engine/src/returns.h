@@ -22,7 +22,8 @@
  *   every unit came back becomes returned.
  *
  * report.otif {from, to, by: warehouse|tenant|carrier|day (UTC date of the promise)}: orders
- * promised in [from, to)
+ * promised in [from, to), grouped by warehouse or carrier of their first shipment that ships
+ * from a warehouse (a part waiting for stock has neither; the carrier is the one it left with)
  * (cancelled ones excluded), delivered on time (delivery at or before the promise) and in full
  * (every unit shipped and no packing error reported), per group, with the misses broken down by
  * cause: late_wave, short_pick, carrier_delay, packing_error, or not_delivered when none is

@@ -90,6 +90,46 @@ static int manifest_add(struct cmd_ctx *c, const json_t *wh, const char *carrier
 	                "every manifest of %s for the next 14 days is closed", carrier);
 }
 
+/*
+ * The carrier and service ship.confirm may choose from. With the request's `carrier` the
+ * service is the request's `service`, else the order's: overriding the carrier does not
+ * change what the customer bought. With only `service`, the carrier is the order's, else
+ * any. Without either, the order's carrier (if any) and any service: rate shopping (ship.h).
+ * An override must name an option of the warehouse: unknown_carrier (field `carrier`) when
+ * the warehouse has no such carrier, unknown_service (field `service`) when the carrier (or
+ * no carrier of the warehouse) offers no such service.
+ */
+static int override_of(struct cmd_ctx *c, const json_t *wh, const json_t *sub, const char **carrier,
+                       const char **service)
+{
+	const char *asked_carrier = req_str(c->req, "carrier");
+	const char *asked_service = req_str(c->req, "service");
+	*carrier = asked_carrier ? asked_carrier : req_str(sub, "carrier");
+	*service = asked_service ? asked_service : asked_carrier ? req_str(sub, "service") : NULL;
+	if (asked_carrier == NULL && asked_service == NULL)
+		return 0; /* rate shopping */
+	bool carrier_known = *carrier == NULL, option_known = false;
+	size_t i;
+	json_t *cr;
+	json_array_foreach(json_object_get(wh, "carriers"), i, cr)
+	{
+		bool same = *carrier == NULL || strcmp(req_str(cr, "carrier"), *carrier) == 0;
+		carrier_known |= same;
+		option_known |= same && strcmp(req_str(cr, "service"), *service) == 0;
+	}
+	if (!carrier_known)
+		return cmd_fail(c, WMS_ECARRIER, "carrier",
+		                "carrier '%s' is not a carrier of warehouse '%s'", *carrier,
+		                req_str(wh, "id"));
+	if (!option_known)
+		return cmd_fail(c, WMS_ESERVICE, "service",
+		                "service '%s'%s is not offered by %s%s%s at warehouse '%s'",
+		                *service, asked_service ? "" : " (the order's service)",
+		                *carrier ? "carrier '" : "any carrier", *carrier ? *carrier : "",
+		                *carrier ? "'" : "", req_str(wh, "id"));
+	return 0;
+}
+
 int ship_confirm(struct cmd_ctx *c, json_t **reply)
 {
 	const char *sid = req_str(c->req, "shipment");
@@ -101,6 +141,16 @@ int ship_confirm(struct cmd_ctx *c, json_t **reply)
 		                "shipment '%s' is not a shipment id (S<n>-<k>)", sid);
 	int rc = order_load_no(c->txn, no, &o);
 	json_t *s = rc == 0 ? order_shipment(&o, sid, &idx) : NULL;
+	/* A cancelled order's shipments stay on its record (an order cancelled by an earlier
+	 * version has none): either way the answer is that it was cancelled. */
+	if (rc == 0 && order_state(&o) == ORDER_CANCELLED) {
+		const char *when = req_str(json_object_get(o.doc, "milestones"), "cancelled");
+		rc = cmd_fail(c, WMS_ESTATE, "shipment",
+		              "shipment '%s': order '%s' was cancelled%s%s; it does not ship", sid,
+		              order_id(&o), when ? " at " : "", when ? when : "");
+		order_release(&o);
+		return rc;
+	}
 	if (rc == WMS_ENOTFOUND || (rc == 0 && s == NULL)) {
 		order_release(&o);
 		return cmd_fail(c, WMS_ENOTFOUND, "shipment", "shipment '%s' is not known", sid);
@@ -121,18 +171,17 @@ int ship_confirm(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	}
 	const json_t *sub = order_submitted(&o);
-	const char *want_carrier = req_str(c->req, "carrier");
-	if (want_carrier == NULL)
-		want_carrier = req_str(sub, "carrier");
 	int64_t promise = time_of(sub, "promised_by");
+	const char *want_carrier, *want_service;
 	struct carrier_option opt;
-	rc = carrier_best(wh, req_str(c->req, "service"), want_carrier, c->now, promise, &opt);
+	if ((rc = override_of(c, wh, sub, &want_carrier, &want_service)) == 0)
+		rc = carrier_best(wh, want_service, want_carrier, c->now, promise, &opt);
 	if (rc == WMS_ENOTFOUND)
-		rc = cmd_fail(c, WMS_ECARRIER, want_carrier ? "carrier" : "shipment",
-		              "warehouse '%s' has no carrier option%s%s%s%s", req_str(wh, "id"),
-		              want_carrier ? " of " : "", want_carrier ? want_carrier : "",
-		              req_str(c->req, "service") ? " for service " : "",
-		              req_str(c->req, "service") ? req_str(c->req, "service") : "");
+		rc =
+		    cmd_fail(c, WMS_ECARRIER, want_carrier ? "carrier" : "shipment",
+		             "warehouse '%s' has no carrier option%s%s%s%s", req_str(wh, "id"),
+		             want_carrier ? " of " : "", want_carrier ? want_carrier : "",
+		             want_service ? " for service " : "", want_service ? want_service : "");
 	char tracking[40], cut[WMS_TIME_BUFSZ], by[WMS_TIME_BUFSZ], at[WMS_TIME_BUFSZ], date[11];
 	if (rc == 0)
 		rc = carrier_tracking(c, opt.carrier, tracking);
@@ -158,9 +207,13 @@ int ship_confirm(struct cmd_ctx *c, json_t **reply)
 		json_decref(entry);
 	}
 	if (rc == 0) {
+		/* The record says what ships: carrier, service, cutoff and estimate are the
+		 * option chosen now (ship_service repeats the service, as earlier versions
+		 * wrote it); delivery_by and on_time stay the allocation's plan. */
 		wms_time_format(opt.cutoff, cut);
 		wms_time_format(opt.delivery_by, by);
 		json_object_set_new(s, "carrier", json_string(opt.carrier));
+		json_object_set_new(s, "service", json_string(opt.service));
 		json_object_set_new(s, "ship_service", json_string(opt.service));
 		json_object_set_new(s, "tracking", json_string(tracking));
 		json_object_set_new(s, "pickup", json_string(cut));
@@ -280,6 +333,10 @@ static bool in_full(const struct order *o)
 	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
 	                   s)
 	{
+		/* Only what went out counts: a shipment still in the warehouse, or a part
+		 * waiting for stock (state backordered), has not shipped its lines. */
+		if (!order_state_shipped(order_state_parse(req_str(s, "state"))))
+			continue;
 		json_array_foreach(json_object_get(s, "lines"), j, l) json_object_set_new(
 		    want, req_str(l, "sku"),
 		    json_integer(req_int(want, req_str(l, "sku"), 0) - req_int(l, "qty", 0)));

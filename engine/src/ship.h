@@ -7,7 +7,12 @@
  * choice), gets a tracking number, joins that carrier's manifest for the local date of the
  * cutoff (the next day's when that one is closed), and moves to shipped:
  * shipment.shipped {warehouse, carrier, service, tracking, estimate, cartons} (and
- * order.shipped once every shipment of the order is out).
+ * order.shipped once every shipment of the order is out). An override (the request's carrier
+ * and/or service; with a carrier the service defaults to the order's) must be an option of
+ * the warehouse: unknown_carrier (field carrier) or unknown_service (field service). The
+ * shipment then records what ships: carrier, service, cutoff and estimate of the chosen
+ * option (ship_service and pickup repeat them), so the promise watch, order.get and
+ * report.otif follow the parcel that left. A cancelled order's shipment is invalid_state.
  *
  * manifest.close {warehouse, carrier, date?}: closes the day's manifest (default: today in the
  * warehouse's zone) and lists its shipments and cartons; manifest.closed. Closing it again
@@ -15,7 +20,8 @@
  *
  * carrier.event {tracking, status, at, location?, detail?, reason?, estimate?}:
  *   in_transit, out_for_delivery, delivered move the shipment forward (shipment.<status>; the
- *   order follows its least advanced shipment, order.delivered carries on_time, in_full and
+ *   order follows its least advanced shipment, order.delivered carries on_time, in_full (every
+ *   ordered unit in shipments that have shipped: a part waiting for stock has not) and
  *   late_by_minutes); exception records the carrier's problem (shipment.exception {reason})
  *   and raises order.at_risk when the delivery slips past the promise; returned_to_sender
  *   ends the parcel's trip (shipment.returned_to_sender). A carrier `estimate` after the

@@ -96,9 +96,17 @@ int sys_events_read(struct cmd_ctx *c, json_t **reply)
 	size_t len, count;
 	uint64_t last_scanned, last_seq;
 	int rc = ev_last_seq(c->txn, &last_seq);
-	if (rc == 0)
-		rc =
-		    ev_read_range(c->txn, after, limit, prefix, &text, &len, &count, &last_scanned);
+	if (rc)
+		return rc;
+	/* Seqs come from committed events, so no client of this engine can be ahead of its log:
+	 * a cursor beyond it belongs to another store (or a wiped one). Answering an empty page
+	 * would leave that reader waiting forever for "caught up" (next_after == last_seq). */
+	if (after > last_seq)
+		return cmd_fail(c, WMS_ERANGE, "after",
+		                "after %llu is beyond the end of the event log: this engine's log "
+		                "ends at %llu (a cursor from another store?)",
+		                (unsigned long long)after, (unsigned long long)last_seq);
+	rc = ev_read_range(c->txn, after, limit, prefix, &text, &len, &count, &last_scanned);
 	if (rc)
 		return rc;
 	/* "next_after" lets a filtered reader page on past events it did not want. */

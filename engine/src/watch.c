@@ -258,7 +258,10 @@ int watch_late(struct cmd_ctx *c, struct order *o, int64_t estimate)
 		bool left = json_array_size(ships) > 0;
 		size_t i;
 		json_t *s;
-		json_array_foreach(ships, i, s) left &= sixths_needed(ship_state(s)) < 0;
+		/* Left means with the carrier: a part waiting for stock (state backordered,
+		 * which has no deadline of its own) has not left, whatever its siblings did. */
+		json_array_foreach(ships, i, s) left &=
+		    ship_state(s) != ORDER_BACKORDERED && sixths_needed(ship_state(s)) < 0;
 		watch_cause(o, left ? "carrier_delay" : "late_wave");
 	}
 	return order_emit(c, o, "order.late",

@@ -16,10 +16,14 @@
  *     delivery estimate is after the promise, order.at_risk {reason, estimate, promised_by}
  *     (reasons: late_wave, pick_delay, pack_delay, cutoff_missed), once per estimate, and the
  *     cause is kept for OTIF; otherwise shipment.rescheduled;
+ *   - a part waiting for stock (state backordered, alloc.h) has no deadline, and has not left:
+ *     an order late with one is not the carrier's doing;
  *   - a promise that passed before delivery: order.late {late_by_minutes (expected, from the
  *     current estimate), compensation} with the tenant's compensation policy.
  * Carrier-side risks (exceptions, estimates past the promise) are raised by carrier.event
- * through watch_risk().
+ * through watch_risk(), a shipment planned late by allocation (late_at_allocation, alloc.h)
+ * and a parcel handed over late (cutoff_missed, ship.c) too. Reasons other than the carrier's
+ * and short_pick count as late_wave for OTIF.
  *
  * Compensation policy (tenant "compensation": rules in order, the first that matches applies):
  *   {"when": "late", "max_late_minutes": 1440, "kind": "voucher", "percent": 10}

@@ -84,6 +84,19 @@ int wave_task_id_parse(const char *id, uint64_t *wave, uint32_t *batch, uint32_t
 	return 0;
 }
 
+/* Parses a batch id "W<no>-B<k>". Returns 0, or -1 when ID is not one. */
+static int parse_batch_id(const char *id, uint64_t *wave, uint32_t *batch)
+{
+	uint64_t w, b;
+	const char *p = id;
+	if (p == NULL || parse_u(&p, 'W', &w) || *p++ != '-' || parse_u(&p, 'B', &b) ||
+	    *p != '\0' || b > UINT32_MAX)
+		return -1;
+	*wave = w;
+	*batch = (uint32_t)b;
+	return 0;
+}
+
 static int parse_wave_id(const char *id, uint64_t *wave)
 {
 	const char *p = id;
@@ -435,6 +448,8 @@ static json_t *wave_summary(const json_t *doc)
 	json_object_set_new(s, "batches", batches);
 	cap_list(s, "batches");
 	cap_list(s, "at_risk");
+	/* The count under wave.get's name too: the two replies describe a wave alike. */
+	json_object_set(s, "batch_count", json_object_get(s, "batches_count"));
 	return s;
 }
 
@@ -681,6 +696,7 @@ int wave_get(struct cmd_ctx *c, json_t **reply)
 	if (json_object_get(doc, "at_risk_count") == NULL)
 		cap_list(doc, "at_risk");
 	json_object_set(doc, "batch_count", json_object_get(doc, "batches"));
+	json_object_set(doc, "batches_count", json_object_get(doc, "batches"));
 	json_object_set_new(doc, "batches", list);
 	size_t n = json_array_size(list);
 	json_t *next = more && n ? json_integer(req_int(json_array_get(list, n - 1), "batch", 0))
@@ -711,6 +727,33 @@ int wave_tote_free(struct cmd_ctx *c, const char *tote)
 	return rc == WMS_ENOTFOUND ? 0 : rc;
 }
 
+/* Whether a tote entry is the note a cancellation left (the tote is free). */
+static bool tote_cancelled(const json_t *td)
+{
+	return json_object_get(td, "cancelled") != NULL;
+}
+
+int wave_tote_cancel(struct cmd_ctx *c, const char *tote, bool *freed)
+{
+	struct key k = KEY_INIT;
+	json_t *td;
+	char at[WMS_TIME_BUFSZ];
+	*freed = false;
+	tote_key(&k, tote);
+	int rc = store_get_json(c->txn, STORE_TOTES, k.b, k.n, &td);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? 0 : rc;
+	if (!tote_cancelled(td)) {
+		/* Free for the next order (next_tote reuses it), and until then a scan of it
+		 * can say why it holds nothing. */
+		json_object_set_new(td, "cancelled", json_string(wms_time_format(c->now, at)));
+		rc = store_put_json(c->txn, STORE_TOTES, k.b, k.n, td, 0);
+		*freed = rc == 0;
+	}
+	json_decref(td);
+	return rc;
+}
+
 /* A tote id no order holds now: TOTE-nnnnnn from a counter that wraps at a million. */
 static int next_tote(struct cmd_ctx *c, char tote[16])
 {
@@ -721,15 +764,27 @@ static int next_tote(struct cmd_ctx *c, char tote[16])
 			return rc;
 		snprintf(tote, 16, "TOTE-%06" PRIu64, n % 1000000);
 		struct key k = KEY_INIT;
-		struct store_val v;
+		json_t *td;
 		tote_key(&k, tote);
-		rc = store_get(c->txn, STORE_TOTES, k.b, k.n, &v);
+		rc = store_get_json(c->txn, STORE_TOTES, k.b, k.n, &td);
 		if (rc == WMS_ENOTFOUND)
 			return 0;
 		if (rc)
 			return rc;
+		bool free_again = tote_cancelled(td); /* its order was cancelled */
+		json_decref(td);
+		if (free_again)
+			return 0;
 	}
 	return cmd_fail(c, WMS_EBUSY, "tote", "every tote number is in use");
+}
+
+/* Whether shipment SH (NULL: gone, re-allocated) is still held by planned wave WAVE: a
+ * cancelled order's shipments keep their "wave" for the record, out of service. */
+static bool held_by(const json_t *sh, const char *wave)
+{
+	const char *w = sh ? req_str(sh, "wave") : NULL, *st = sh ? req_str(sh, "state") : NULL;
+	return w != NULL && strcmp(w, wave) == 0 && (st == NULL || strcmp(st, "cancelled") != 0);
 }
 
 int wave_release(struct cmd_ctx *c, json_t **reply)
@@ -782,8 +837,7 @@ int wave_release(struct cmd_ctx *c, json_t **reply)
 				json_t *sh = order_shipment(&o, req_str(ref, "shipment"), &sidx);
 				/* Cancelled or re-allocated since planning: the order is no longer
 				 * ours. */
-				if (sh == NULL || !req_str(sh, "wave") ||
-				    strcmp(req_str(sh, "wave"), req_str(doc, "id")) != 0) {
+				if (!held_by(sh, req_str(doc, "id"))) {
 					json_array_append_new(
 					    skipped_orders,
 					    json_pack("{s:O, s:O}", "tenant",
@@ -912,6 +966,13 @@ int wave_cancel(struct cmd_ctx *c, json_t **reply)
 	int rc = wave_load(c, req_str(c->req, "wave"), &no, &doc);
 	if (rc)
 		return rc;
+	if (strcmp(req_str(doc, "state"), "cancelled") == 0) {
+		/* Cancelling twice is the same request resent (as order.cancel): nothing more. */
+		*reply = json_pack("{s:O, s:s, s:i, s:b}", "wave", json_object_get(doc, "id"),
+		                   "state", "cancelled", "requeued", 0, "changed", 0);
+		json_decref(doc);
+		return *reply ? 0 : WMS_ENOMEM;
+	}
 	if (strcmp(req_str(doc, "state"), "planned") != 0) {
 		rc = cmd_fail(c, WMS_ESTATE, "wave",
 		              "wave '%s' is %s; only a planned wave can be cancelled (a released "
@@ -945,8 +1006,7 @@ int wave_cancel(struct cmd_ctx *c, json_t **reply)
 				               c->txn, (uint64_t)req_int(s, "order_no", 0), &o)))
 					break;
 				json_t *sh = order_shipment(&o, req_str(s, "shipment"), &sidx);
-				if (sh && req_str(sh, "wave") &&
-				    strcmp(req_str(sh, "wave"), req_str(doc, "id")) == 0) {
+				if (held_by(sh, req_str(doc, "id"))) {
 					json_object_del(sh, "wave");
 					rc = order_save(c, &o);
 					if (rc == 0)
@@ -969,8 +1029,9 @@ int wave_cancel(struct cmd_ctx *c, json_t **reply)
 		                       "warehouse", json_object_get(doc, "warehouse"), "requeued",
 		                       (json_int_t)back));
 	if (rc == 0)
-		*reply = json_pack("{s:O, s:s, s:I}", "wave", json_object_get(doc, "id"), "state",
-		                   "cancelled", "requeued", (json_int_t)back);
+		*reply =
+		    json_pack("{s:O, s:s, s:I, s:b}", "wave", json_object_get(doc, "id"), "state",
+		              "cancelled", "requeued", (json_int_t)back, "changed", 1);
 	json_decref(doc);
 	return rc;
 }
@@ -1105,6 +1166,59 @@ int wave_task_done(struct cmd_ctx *c, const json_t *task)
 	if (rc == 0)
 		rc = batch_save(c, bd);
 	json_decref(bd);
+	return rc;
+}
+
+int wave_shipment_withdraw(struct cmd_ctx *c, const char *batch, const char *shipment,
+                           const char *shorted, json_t *ids)
+{
+	uint64_t w;
+	uint32_t b;
+	if (parse_batch_id(batch, &w, &b))
+		return WMS_EINTERNAL;
+	struct key pre = KEY_INIT;
+	wave_batch_key(&pre, w, b);
+	struct store_cursor *cur;
+	struct store_val k, v;
+	json_t *todo = json_array();
+	int rc = store_cursor_open(c->txn, STORE_TASKS, &cur);
+	if (rc) {
+		json_decref(todo);
+		return rc;
+	}
+	/* Collect first: saving a task writes under the cursor. */
+	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
+		json_t *t = jtext_load(v.data, v.len);
+		if (t == NULL) {
+			rc = WMS_EINTERNAL;
+			break;
+		}
+		if (strcmp(req_str(t, "state"), "open") == 0 &&
+		    strcmp(req_str(t, "shipment"), shipment) == 0)
+			json_array_append_new(todo, t);
+		else
+			json_decref(t);
+	}
+	store_cursor_close(cur);
+	rc = rc == WMS_ENOTFOUND ? 0 : rc;
+	size_t i;
+	json_t *t;
+	char at[WMS_TIME_BUFSZ];
+	wms_time_format(c->now, at);
+	json_array_foreach(todo, i, t)
+	{
+		if (rc)
+			break;
+		bool me = shorted && strcmp(req_str(t, "id"), shorted) == 0;
+		json_object_set_new(t, "state", json_string(me ? "short" : "withdrawn"));
+		json_object_set_new(t, "done_at", json_string(at));
+		if ((rc = wave_task_save(c, t)) == 0)
+			rc = wave_task_done(c, t);
+		if (rc == 0 && ids)
+			json_array_append(ids, json_object_get(t, "id"));
+	}
+	json_decref(todo);
 	return rc;
 }
 

@@ -5,7 +5,10 @@
  * order, most urgent first, and fills waves up to the request's limits (orders, units,
  * carts). Within a wave the orders are batched onto carts (batch.h: savings plus local
  * improvement; one tote per order) and every batch is routed (route.h). A planned wave holds
- * its shipments (they leave the queue); wave.cancel gives them back.
+ * its shipments (they leave the queue); wave.cancel gives them back (not those of orders
+ * cancelled since: a cancelled order's shipments keep their "wave" for the record, and are
+ * skipped at release too); cancelling a cancelled wave answers changed false. wave.plan and
+ * wave.get both give the batch count as batch_count and batches_count.
  *
  * A shipment is at risk in a wave when the batch that carries it is not back at the depot,
  * plus the warehouse's pack time, before the shipment's carrier cutoff. Batch times are
@@ -31,6 +34,8 @@
  */
 #ifndef WMS_WAVE_H
 #define WMS_WAVE_H
+
+#include <stdbool.h>
 
 #include "cmd.h"
 #include "keys.h"
@@ -62,9 +67,26 @@ int wave_task_save(struct cmd_ctx *c, const json_t *task);
  */
 int wave_task_done(struct cmd_ctx *c, const json_t *task);
 
-/* The order a tote holds: new reference {tenant, order, order_no, shipment, ...}. */
+/*
+ * Withdraws the open tasks of SHIPMENT in batch BATCH ("W<n>-B<k>"): each becomes
+ * "withdrawn" (the task SHORTED, when not NULL, "short") with done_at, and counts as finished
+ * for its batch (wave_task_done: the batch completes after its last task and frees its
+ * picker). The ids withdrawn are appended to IDS (may be NULL). Errors: WMS_EINTERNAL for a
+ * malformed batch id; store errors.
+ */
+int wave_shipment_withdraw(struct cmd_ctx *c, const char *batch, const char *shipment,
+                           const char *shorted, json_t *ids);
+
+/*
+ * The order a tote holds: new reference {tenant, order, order_no, shipment, ...}; a tote
+ * whose order was cancelled answers its last entry with "cancelled" (the time): the tote is
+ * free (the next wave may give it to another order), the note only says why it holds nothing.
+ */
 int wave_tote_load(struct store_txn *txn, const char *tote, json_t **out);
-/* The tote is emptied (its carton is closed). */
+/* The tote is emptied (its carton is closed, or its shipment was shorted). */
 int wave_tote_free(struct cmd_ctx *c, const char *tote);
+/* The tote's order was cancelled: the tote is free, noted as above. *FREED says whether it
+ * held the order until now (false for an unknown tote or one noted already). */
+int wave_tote_cancel(struct cmd_ctx *c, const char *tote, bool *freed);
 
 #endif

@@ -103,7 +103,8 @@ static void test_a_simulated_day_warns_before_promises_fail_and_reports_otif(voi
 	                     "\"allow_split\":true,\"compensation\":[{\"when\":\"late\","
 	                     "\"max_late_minutes\":720,\"kind\":\"voucher\",\"percent\":5},"
 	                     "{\"when\":\"late\",\"kind\":\"free_shipping\"}]}}"));
-	/* 08:00: the OMS sends the day's orders. */
+	/* 08:00: the OMS sends the day's orders, each customer with an email address (the
+	 * notification service writes only to a channel the order has). */
 	for (int i = 0; i < N_ORDERS; i++) {
 		char id[16];
 		id_of(i, id);
@@ -112,8 +113,9 @@ static void test_a_simulated_day_warns_before_promises_fail_and_reports_otif(voi
 		    "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":"
 		    "\"%s\",\"lines\":[{\"sku\":\"SKU-%d\",\"qty\":%d}],\"ship_to\":{"
 		    "\"name\":\"C%d\",\"address\":\"Main %d\",\"postal_code\":\"10115\","
-		    "\"country\":\"DE\"},\"service\":\"standard\",\"promised_by\":\"%s\"}}",
-		    id, 1 + i % 5, 1 + i % 2, i, i, PROMISE));
+		    "\"country\":\"DE\",\"email\":\"c%d@example.com\"},\"service\":\"standard\","
+		    "\"promised_by\":\"%s\"}}",
+		    id, 1 + i % 5, 1 + i % 2, i, i, i, PROMISE));
 		b.late_wave[i] = i >= N_WAVED;
 		b.delayed[i] = i < N_DELAYED;
 	}

@@ -277,6 +277,32 @@ static void test_events_read_pages_and_filters_by_type_prefix(void **state)
 	tengine_close(&t);
 }
 
+static void test_events_read_after_the_end_of_the_log_is_out_of_range_naming_its_end(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_t *p = tcall_ok(&t, "{\"op\":\"ping\"}");
+	long long last = tget_int(p, "last_seq");
+	json_decref(p);
+	/* At the end is caught up: an empty page whose next_after is last_seq. */
+	json_t *r = tcall_ok(&t, "{\"op\":\"events.read\",\"after\":%lld}", last);
+	assert_int_equal(tget_int(r, "count"), 0);
+	assert_int_equal(tget_int(r, "next_after"), last);
+	json_decref(r);
+	/* A cursor beyond it (another store's) could never catch up: refused. */
+	r = tcall_err(&t, "out_of_range", "{\"op\":\"events.read\",\"after\":%lld}", last + 100);
+	assert_string_equal(tget_str(r, "error.field"), "after");
+	char want[64];
+	snprintf(want, sizeof(want), "this engine's log ends at %lld", last);
+	assert_non_null(strstr(tget_str(r, "error.message"), want));
+	snprintf(want, sizeof(want), "%lld", last + 100);
+	assert_non_null(strstr(tget_str(r, "error.message"), want));
+	json_decref(r);
+	tengine_close(&t);
+}
+
 static void test_the_wall_clock_refuses_to_be_set(void **state)
 {
 	(void)state;
@@ -321,6 +347,8 @@ int main(void)
 		cmocka_unit_test(test_close_commits_what_was_queued),
 		cmocka_unit_test(test_a_small_map_grows_instead_of_failing),
 		cmocka_unit_test(test_events_read_pages_and_filters_by_type_prefix),
+		cmocka_unit_test(
+		    test_events_read_after_the_end_of_the_log_is_out_of_range_naming_its_end),
 		cmocka_unit_test(test_the_wall_clock_refuses_to_be_set),
 		cmocka_unit_test(test_the_simulated_clock_moves_forward_only_and_persists),
 	};

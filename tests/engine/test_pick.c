@@ -919,7 +919,8 @@ static void test_pick_short_puts_the_shipments_picked_units_back(void **state)
 	tengine_close(&t);
 }
 
-static void test_pick_short_of_one_lot_leaves_the_other_lots_allocation_alone(void **state)
+static void
+test_pick_short_of_one_lot_writes_off_only_that_lot_and_puts_the_whole_bin_in_doubt(void **state)
 {
 	(void)state;
 	struct tengine t;
@@ -942,17 +943,38 @@ static void test_pick_short_of_one_lot_leaves_the_other_lots_allocation_alone(vo
 	json_decref(n);
 	assert_true(l3[0] != '\0');
 	json_t *r = pick_short(&t, l3, "s1", 0);
-	assert_string_equal(tget_str(r, "order_state"), "allocated");
+	/* The bin's every lot needs a count now; L2 alone (10) cannot fill 12. */
+	assert_string_equal(tget_str(r, "order_state"), "backordered");
 	json_decref(r);
-	/* Re-allocated first-expiry-first-out from what is left: L1 x 10 and L3 x 2 (3 left of
-	 * its 5); the short of L3 did not touch what L1 holds. */
+	/* The 2 missing were written off L3 only; L1's row kept its 10. Both lots of the bin
+	 * are flagged, L2's bin is not. */
 	json_t *s = tpick_stock(&t, "LOT-1", NULL);
-	assert_int_equal(tget_int(s, "reserved"), 12);
+	assert_int_equal(tget_int(s, "reserved"), 0);
 	json_t *rows = tget(s, "rows");
+	assert_int_equal(json_array_size(rows), 3);
 	for (size_t i = 0; i < json_array_size(rows); i++) {
 		json_t *row = json_array_get(rows, i);
 		const char *lot = tget_str(row, "lot");
-		long long want = strcmp(lot, "L1") == 0 ? 10 : strcmp(lot, "L3") == 0 ? 2 : 0;
+		long long want = strcmp(lot, "L1") == 0 ? 10 : strcmp(lot, "L3") == 0 ? 3 : 10;
+		if (tget_int(row, "on_hand") != want)
+			fail_msg("lot %s has %lld on hand, expected %lld", lot,
+			         tget_int(row, "on_hand"), want);
+		bool in_doubt = strcmp(lot, "L2") != 0;
+		if ((tget(row, "count_required") != NULL) != in_doubt)
+			fail_msg("lot %s: count_required %s", lot, in_doubt ? "missing" : "set");
+	}
+	json_decref(s);
+	/* Counting L1 trusts that lot again: first-expiry-first-out, L1 x 10 then L2 x 2. */
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A04-01-1\",\"tenant\":\"acme\",\"sku\":\"LOT-1\","
+	                         "\"lot\":\"L1\",\"qty\":10}"));
+	assert_string_equal(tpick_order_state(&t, "O-1"), "allocated");
+	s = tpick_stock(&t, "LOT-1", NULL);
+	rows = tget(s, "rows");
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i);
+		const char *lot = tget_str(row, "lot");
+		long long want = strcmp(lot, "L1") == 0 ? 10 : strcmp(lot, "L2") == 0 ? 2 : 0;
 		if (tget_int(row, "reserved") != want)
 			fail_msg("lot %s reserves %lld, expected %lld", lot,
 			         tget_int(row, "reserved"), want);
@@ -977,6 +999,89 @@ static void test_a_resent_pick_short_is_answered_once(void **state)
 	json_decref(ev);
 	json_decref(a);
 	json_decref(b);
+	tengine_close(&t);
+}
+
+/* ---- a bin found short needs a count ---- */
+
+static void test_pick_short_flags_the_bin_and_the_reallocation_comes_from_another_bin(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct task tk;
+	tengine_open(&t);
+	tpick_seed(&t);
+	receive(&t, "W1", "A05-01-1", "SKU-1", 10, "");
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":5}]", "");
+	json_t *n = tpick_release_next(&t);
+	task_from(n, &tk);
+	json_decref(n);
+	assert_string_equal(tk.loc, "LOC-A01-01-1");
+	long long seq = tpick_last_seq(&t);
+	json_t *r = pick_short(&t, tk.id, "s1", 2);
+	assert_string_equal(tget_str(r, "order_state"), "allocated");
+	json_decref(r);
+	/* Only the 3 missing were written off: the bin still shows 97, but flagged. */
+	json_t *s = tpick_stock(&t, "SKU-1", "A01-01-1");
+	assert_int_equal(tget_int(s, "rows[0].on_hand"), 97);
+	assert_int_equal(tget_int(s, "rows[0].reserved"), 0);
+	assert_string_equal(tget_str(s, "rows[0].count_required.task"), tk.id);
+	assert_non_null(tget_str(s, "rows[0].count_required.since"));
+	json_decref(s);
+	json_t *ev = tpick_events(&t, seq, "stock.count_required");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].location"), "A01-01-1");
+	assert_string_equal(tget_str(ev, "events[0].sku"), "SKU-1");
+	assert_string_equal(tget_str(ev, "events[0].task"), tk.id);
+	json_decref(ev);
+	/* The picker is sent to the other bin, not back to the one found short. */
+	json_t *o = tpick_order(&t, "O-1");
+	json_t *picks = tget(o, "order.allocation.shipments[0].lines[0].picks");
+	assert_int_equal(json_array_size(picks), 1);
+	assert_string_equal(tget_str(picks, "[0].location"), "A05-01-1");
+	assert_int_equal(tget_int(picks, "[0].qty"), 5);
+	json_decref(o);
+	assert_int_equal(stock_of(&t, "SKU-1", "A05-01-1", "reserved"), 5);
+	tengine_close(&t);
+}
+
+static void test_a_count_of_a_bin_found_short_lets_allocation_use_it_again(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct task tk;
+	open_task(&t, "[{\"sku\":\"SKU-1\",\"qty\":5}]", &tk);
+	json_t *r = pick_short(&t, tk.id, "s1", 2);
+	/* A01-01-1 is the only bin of SKU-1: the order waits for its count. */
+	assert_string_equal(tget_str(r, "order_state"), "backordered");
+	json_decref(r);
+	/* A delta is not a count: the bin stays in doubt. */
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\",\"delta\":1,"
+	                         "\"idem_key\":\"d1\"}"));
+	assert_string_equal(tpick_order_state(&t, "O-1"), "backordered");
+	/* The count says 98 are there, as the books do: the flag goes, the order is served. */
+	long long seq = tpick_last_seq(&t);
+	r = tcall_ok(&t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                 "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\",\"qty\":98}");
+	assert_int_equal(tget_int(r, "delta"), 0);
+	assert_null(tget(r, "stock.count_required"));
+	json_decref(r);
+	json_t *ev = tpick_events(&t, seq, "stock.");
+	assert_int_equal(tget_int(ev, "count"), 1); /* no stock.adjusted: nothing changed */
+	assert_string_equal(tget_str(ev, "events[0].type"), "stock.counted");
+	assert_string_equal(tget_str(ev, "events[0].task"), tk.id);
+	assert_int_equal(tget_int(ev, "events[0].on_hand"), 98);
+	json_decref(ev);
+	json_t *s = tpick_stock(&t, "SKU-1", "A01-01-1");
+	assert_null(tget(s, "rows[0].count_required"));
+	assert_int_equal(tget_int(s, "rows[0].reserved"), 5);
+	json_decref(s);
+	json_t *o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.state"), "allocated");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].lines[0].picks[0].location"),
+	                    "A01-01-1");
+	json_decref(o);
 	tengine_close(&t);
 }
 
@@ -1169,7 +1274,15 @@ test_pick_short_of_a_one_shipment_order_allocates_it_again_under_a_new_shipment_
 	(void)state;
 	struct tengine t;
 	struct task tk;
-	open_task(&t, "[{\"sku\":\"SKU-1\",\"qty\":3}]", &tk);
+	tengine_open(&t);
+	tpick_seed(&t);
+	/* A second bin of SKU-1, for the re-allocation: the first is in doubt after the short. */
+	receive(&t, "W1", "A05-01-1", "SKU-1", 10, "");
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":3}]", "");
+	json_t *n = tpick_release_next(&t);
+	task_from(n, &tk);
+	json_decref(n);
+	assert_string_equal(tk.loc, "LOC-A01-01-1");
 	static const char *const orders[] = { "O-1" };
 	json_t *o = tpick_order(&t, "O-1");
 	long long no = tget_int(o, "order.no");
@@ -1264,8 +1377,12 @@ int main(void)
 		cmocka_unit_test(test_pick_short_with_found_out_of_range_is_refused_naming_found),
 		cmocka_unit_test(test_pick_short_of_a_finished_task_is_invalid_state),
 		cmocka_unit_test(test_pick_short_puts_the_shipments_picked_units_back),
-		cmocka_unit_test(test_pick_short_of_one_lot_leaves_the_other_lots_allocation_alone),
+		cmocka_unit_test(
+		    test_pick_short_of_one_lot_writes_off_only_that_lot_and_puts_the_whole_bin_in_doubt),
 		cmocka_unit_test(test_a_resent_pick_short_is_answered_once),
+		cmocka_unit_test(
+		    test_pick_short_flags_the_bin_and_the_reallocation_comes_from_another_bin),
+		cmocka_unit_test(test_a_count_of_a_bin_found_short_lets_allocation_use_it_again),
 		cmocka_unit_test(
 		    test_pick_short_on_a_split_order_reallocates_only_that_shipment_and_the_other_ships_on),
 		cmocka_unit_test(

@@ -17,15 +17,20 @@
 #include "tengine.h"
 #include "tflow.h"
 
-static void submit(struct tengine *t, const char *id, const char *promise)
+static void submit_for(struct tengine *t, const char *id, const char *promise, const char *service)
 {
 	json_decref(
 	    tcall_ok(t,
 	             "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\","
 	             "\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\","
 	             "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":\"DE\"},"
-	             "\"service\":\"standard\",\"promised_by\":\"%s\"}}",
-	             id, promise));
+	             "\"service\":\"%s\",\"promised_by\":\"%s\"}}",
+	             id, service, promise));
+}
+
+static void submit(struct tengine *t, const char *id, const char *promise)
+{
+	submit_for(t, id, promise, "standard");
 }
 
 static const char *state_of(struct tengine *t, const char *id, char buf[32])
@@ -272,6 +277,100 @@ static void test_exception_and_return_events_name_the_shipment_and_the_recorded_
 	tengine_close(&t);
 }
 
+/* ---- ship.confirm with a carrier of the operator's choice ---- */
+
+/* W1 of tseed_basic plus UPS standard (18:00, 3 days, 3.00): UPS offers no express. Then
+ * O-1, express, promised by 2026-11-26, packed (DHL express: 15:00 today, due tomorrow). */
+static void packed_express_with_ups_at_hand(struct tengine *t)
+{
+	tengine_open(t);
+	tseed_basic(t);
+	json_decref(tcall_ok(
+	    t,
+	    "{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W1\",\"name\":\"One\","
+	    "\"timezone\":\"UTC\",\"location\":{\"lat\":52.52,\"lon\":13.40},"
+	    "\"layout\":{\"aisles\":10,\"slots_per_side\":45,\"slot_length\":1,"
+	    "\"aisle_spacing\":5,\"end_gap\":1,\"levels\":4,\"depot\":{\"aisle\":1}},"
+	    "\"carriers\":[{\"carrier\":\"DHL\",\"service\":\"standard\",\"cutoff\":\"17:00\","
+	    "\"transit_days\":2,\"cost\":4.5},{\"carrier\":\"DHL\",\"service\":\"express\","
+	    "\"cutoff\":\"15:00\",\"transit_days\":1,\"cost\":9.9},{\"carrier\":\"UPS\","
+	    "\"service\":\"standard\",\"cutoff\":\"18:00\",\"transit_days\":3,\"cost\":3.0}]}}"));
+	submit_for(t, "O-1", "2026-11-26T00:00:00Z", "express");
+	tflow_release(t, "W1");
+	tflow_pick_all(t, "W1", "P1");
+	const char *ids[] = { "O-1" };
+	assert_int_equal(tflow_pack(t, "PS-1", "acme", ids, 1), 1);
+}
+
+static void
+test_ship_confirm_with_an_option_the_warehouse_lacks_is_refused_naming_the_field(void **s)
+{
+	(void)s;
+	struct tengine t;
+	packed_express_with_ups_at_hand(&t);
+	/* UPS is here, but not for express, the order's service. */
+	json_t *r =
+	    tcall_err(&t, "unknown_service",
+	              "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\",\"carrier\":\"UPS\"}");
+	assert_string_equal(tget_str(r, "error.field"), "service");
+	assert_non_null(strstr(tget_str(r, "error.message"), "express"));
+	json_decref(r);
+	r = tcall_err(&t, "unknown_service",
+	              "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\",\"carrier\":\"DHL\","
+	              "\"service\":\"overnight\"}");
+	assert_string_equal(tget_str(r, "error.field"), "service");
+	json_decref(r);
+	r = tcall_err(&t, "unknown_carrier",
+	              "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\",\"carrier\":\"FedEx\"}");
+	assert_string_equal(tget_str(r, "error.field"), "carrier");
+	json_decref(r);
+	/* Nothing shipped. */
+	char st[32];
+	assert_string_equal(state_of(&t, "O-1", st), "packed");
+	tengine_close(&t);
+}
+
+static void test_ship_confirm_with_a_carrier_override_records_what_actually_ships(void **s)
+{
+	(void)s;
+	struct tengine t;
+	packed_express_with_ups_at_hand(&t);
+	json_t *r = tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\",\"carrier\":"
+	                         "\"UPS\",\"service\":\"standard\"}");
+	assert_string_equal(tget_str(r, "carrier"), "UPS");
+	assert_string_equal(tget_str(r, "service"), "standard");
+	assert_false(json_is_true(tget(r, "on_time"))); /* 3 days from tonight */
+	char pickup[40], estimate[40];
+	snprintf(pickup, sizeof(pickup), "%s", tget_str(r, "pickup"));
+	snprintf(estimate, sizeof(estimate), "%s", tget_str(r, "estimate"));
+	assert_string_equal(pickup, "2026-11-24T18:00:00Z");
+	json_decref(r);
+	/* The shipment's record is the UPS option that left, not the DHL express plan. */
+	json_t *o = tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"O-1\"}");
+	json_t *sh = tget(o, "order.allocation.shipments[0]");
+	assert_string_equal(tget_str(sh, "carrier"), "UPS");
+	assert_string_equal(tget_str(sh, "service"), "standard");
+	assert_string_equal(tget_str(sh, "ship_service"), "standard");
+	assert_string_equal(tget_str(sh, "cutoff"), pickup);
+	assert_string_equal(tget_str(sh, "estimate"), estimate);
+	/* The promise watch and the customer's outlook go by it. */
+	assert_string_equal(tget_str(o, "order.estimate"), estimate);
+	assert_false(json_is_true(tget(o, "order.on_time")));
+	assert_string_equal(tget_str(o, "order.at_risk.reason"), "cutoff_missed");
+	assert_string_equal(tget_str(o, "order.at_risk.estimate"), estimate);
+	json_decref(o);
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"shipment.shipped\"}");
+	assert_string_equal(tget_str(ev, "events[0].carrier"), "UPS");
+	assert_string_equal(tget_str(ev, "events[0].service"), "standard");
+	json_decref(ev);
+	/* report.otif groups it under the carrier that took it. */
+	r = tcall_ok(&t, "{\"op\":\"report.otif\",\"from\":\"2026-11-01T00:00:00Z\","
+	                 "\"to\":\"2026-12-31T00:00:00Z\",\"by\":\"carrier\"}");
+	assert_string_equal(tget_str(r, "groups[0].group"), "UPS");
+	json_decref(r);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +384,10 @@ int main(void)
 		    test_each_hub_scan_in_transit_is_news_and_only_the_same_scan_again_is_a_duplicate),
 		cmocka_unit_test(
 		    test_exception_and_return_events_name_the_shipment_and_the_recorded_reason),
+		cmocka_unit_test(
+		    test_ship_confirm_with_an_option_the_warehouse_lacks_is_refused_naming_the_field),
+		cmocka_unit_test(
+		    test_ship_confirm_with_a_carrier_override_records_what_actually_ships),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,9 @@ static void test_wave_get_pages_through_the_batches(void **state)
 	/* One tote a cart: 25 batches. */
 	json_t *r =
 	    tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\",\"cart\":{\"totes\":1}}");
+	/* wave.plan and wave.get name the count alike (both names, in both replies). */
 	assert_int_equal(tget_int(r, "waves[0].batches_count"), 25);
+	assert_int_equal(tget_int(r, "waves[0].batch_count"), 25);
 	int seen = 0;
 	long long after = 0;
 	for (int page = 0; page < 10; page++) {
@@ -132,6 +134,7 @@ static void test_wave_get_pages_through_the_batches(void **state)
 		                     "\"batch_limit\":10}",
 		                     tget_str(r, "waves[0].id"), after);
 		assert_int_equal(tget_int(g, "wave.batch_count"), 25);
+		assert_int_equal(tget_int(g, "wave.batches_count"), 25);
 		json_t *bs = tget(g, "wave.batches");
 		for (size_t i = 0; i < json_array_size(bs); i++)
 			assert_int_equal(
@@ -179,6 +182,67 @@ static void test_cancelling_a_planned_wave_gives_its_orders_back(void **state)
 	                      tget_str(r, "waves[0].id")));
 	json_decref(again);
 	json_decref(c);
+	json_decref(r);
+	tengine_close(&t);
+}
+
+static void test_cancelling_a_cancelled_wave_answers_changed_false(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_with_orders(&t, 3);
+	json_t *r = plan(&t);
+	const char *wave = tget_str(r, "waves[0].id");
+	json_t *c = tcall_ok(&t, "{\"op\":\"wave.cancel\",\"wave\":\"%s\"}", wave);
+	assert_true(json_is_true(tget(c, "changed")));
+	json_decref(c);
+	json_t *p = tcall_ok(&t, "{\"op\":\"ping\"}");
+	long long seq = tget_int(p, "last_seq");
+	json_decref(p);
+	/* The same request again, as order.cancel of a cancelled order: nothing to do. */
+	c = tcall_ok(&t, "{\"op\":\"wave.cancel\",\"wave\":\"%s\"}", wave);
+	assert_false(json_is_true(tget(c, "changed")));
+	assert_string_equal(tget_str(c, "state"), "cancelled");
+	assert_int_equal(tget_int(c, "requeued"), 0);
+	json_decref(c);
+	p = tcall_ok(&t, "{\"op\":\"ping\"}");
+	assert_int_equal(tget_int(p, "last_seq"), seq);
+	json_decref(p);
+	/* The orders were given back once: one wave of 3. */
+	json_t *again = plan(&t);
+	assert_int_equal(tget_int(again, "waves[0].orders"), 3);
+	json_decref(again);
+	json_decref(r);
+	tengine_close(&t);
+}
+
+static void test_an_order_cancelled_in_a_planned_wave_is_skipped_at_release(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_with_orders(&t, 3);
+	json_t *r = plan(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.cancel\",\"tenant\":\"acme\",\"id\":\"O-01\"}"));
+	json_t *rel =
+	    tcall_ok(&t, "{\"op\":\"wave.release\",\"wave\":\"%s\"}", tget_str(r, "waves[0].id"));
+	assert_int_equal(json_array_size(tget(rel, "skipped")), 1);
+	assert_string_equal(tget_str(rel, "skipped[0].order"), "O-01");
+	json_decref(rel);
+	/* No task names it, and the order stays cancelled. */
+	json_t *g =
+	    tcall_ok(&t, "{\"op\":\"wave.get\",\"wave\":\"%s\"}", tget_str(r, "waves[0].id"));
+	json_t *bs = tget(g, "wave.batches");
+	for (size_t i = 0; i < json_array_size(bs); i++) {
+		json_t *totes = tget(json_array_get(bs, i), "totes");
+		for (size_t k = 0; k < json_array_size(totes); k++)
+			assert_string_not_equal(tget_str(json_array_get(totes, k), "order"),
+			                        "O-01");
+	}
+	json_decref(g);
+	json_t *o = tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"O-01\"}");
+	assert_string_equal(tget_str(o, "order.state"), "cancelled");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].state"), "cancelled");
+	json_decref(o);
 	json_decref(r);
 	tengine_close(&t);
 }
@@ -319,15 +383,22 @@ static void test_a_short_pick_writes_off_stock_and_reallocates(void **state)
 	                     "{\"op\":\"pick.short\",\"device\":\"HH-1\",\"scan_id\":\"x1\","
 	                     "\"task\":\"%s\",\"found\":0}",
 	                     tget_str(n, "task.id"));
-	/* One unit written off; 99 remain, so the order is allocated again. */
-	assert_string_equal(tget_str(r, "order_state"), "allocated");
+	/* One unit written off; 99 remain, but the bin was found short: until it is counted
+	 * nothing is allocated from it, and it is the only one, so the order waits. */
+	assert_string_equal(tget_str(r, "order_state"), "backordered");
 	json_t *s = tcall_ok(&t, "{\"op\":\"stock.get\",\"tenant\":\"acme\",\"sku\":\"SKU-1\"}");
 	assert_int_equal(tget_int(s, "on_hand"), 99);
-	assert_int_equal(tget_int(s, "reserved"), 1);
+	assert_int_equal(tget_int(s, "reserved"), 0);
 	json_decref(s);
 	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"pick.short\"}");
 	assert_int_equal(tget_int(ev, "count"), 1);
 	json_decref(ev);
+	/* The count confirms the 99: the order is allocated again from the bin. */
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\",\"qty\":99}"));
+	s = tcall_ok(&t, "{\"op\":\"stock.get\",\"tenant\":\"acme\",\"sku\":\"SKU-1\"}");
+	assert_int_equal(tget_int(s, "reserved"), 1);
+	json_decref(s);
 	/* It can be planned again. */
 	json_t *p = plan(&t);
 	assert_int_equal(tget_int(p, "waves[0].orders"), 1);
@@ -658,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_wave_get_pages_through_the_batches),
 		cmocka_unit_test(test_limits_split_the_queue_into_waves_in_cutoff_order),
 		cmocka_unit_test(test_cancelling_a_planned_wave_gives_its_orders_back),
+		cmocka_unit_test(test_cancelling_a_cancelled_wave_answers_changed_false),
+		cmocka_unit_test(test_an_order_cancelled_in_a_planned_wave_is_skipped_at_release),
 		cmocka_unit_test(test_release_moves_orders_to_waved_and_task_next_walks_the_route),
 		cmocka_unit_test(test_every_pick_scan_is_checked_until_the_order_is_picked),
 		cmocka_unit_test(test_a_resent_scan_gets_the_first_verdict_and_counts_once),

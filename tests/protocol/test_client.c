@@ -82,14 +82,16 @@ static void load_small_network(struct wms_client *c)
 	json_decref(net);
 }
 
-/* A valid order.submit request for the small network. */
+/* A valid order.submit request for the small network, deliverable on time whatever the day
+ * the test runs (wmsd runs the wall clock here): an order promised in the past is late at
+ * allocation and gets an order.at_risk as well. */
 static json_t *order_request(const char *id)
 {
 	return json_pack("{s:s, s:{s:s, s:s, s:[{s:s, s:i}], s:{s:s, s:s, s:s, s:s}, s:s, s:s}}",
 	                 "op", "order.submit", "order", "tenant", "acme", "id", id, "lines", "sku",
 	                 "ACM-TEE-S", "qty", 1, "ship_to", "name", "Ada Park", "address",
 	                 "1 Oak St", "postal_code", "07102", "country", "US", "service", "standard",
-	                 "promised_by", "2026-12-01T17:00:00Z");
+	                 "promised_by", "2099-12-01T17:00:00Z");
 }
 
 static uint64_t engine_last_seq(struct wms_client *c)

@@ -83,7 +83,8 @@ json_t *tpick_pack_shipment(struct tengine *t, const char *id, const char *ship,
                             const char *station, const char *insert, const char *prefix);
 
 /* Asserts, for every acme sku, that stock.get's reserved over the network equals what the
- * allocations of acme orders IDS (N of them) still hold: each pick's qty less its picked. */
+ * allocations of acme orders IDS (N of them) still hold: each pick's qty less its picked
+ * (a cancelled shipment holds nothing). */
 void tpick_assert_reservations(struct tengine *t, const char *const *ids, size_t n);
 
 /* Stock for a split: W1's SKU-2 counted to 0, 5 x SKU-2 received in W2 at A02-01-1. An order
