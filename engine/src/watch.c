@@ -195,8 +195,9 @@ int watch_compensation(struct cmd_ctx *c, const struct order *o, const char *whe
 		if (req_str(r, "text"))
 			snprintf(text, sizeof(text), "%s", req_str(r, "text"));
 		else if (strcmp(kind, "voucher") == 0)
-			snprintf(text, sizeof(text), "a %lld%% voucher for your next order",
-			         req_int(r, "percent", 10));
+			/* percent is a number field: the codec keeps it as a real (15.0) */
+			snprintf(text, sizeof(text), "a %g%% voucher for your next order",
+			         req_num(r, "percent", 10));
 		else if (strcmp(kind, "free_shipping") == 0)
 			snprintf(text, sizeof(text), "free shipping on your next order");
 		else if (strcmp(kind, "replacement_express") == 0)

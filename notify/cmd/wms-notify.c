@@ -16,10 +16,15 @@
  * Exit status: 0 ok, 1 input lines that are not events (--stdin; they are reported and
  * skipped) or output failed, 2 usage, 3 cannot connect.
  *
+ * Channels: messages go where the order's customer can be reached (wms/notify.h). An order
+ * whose order.received this run did not see (it came before the resume point) is asked of the
+ * engine with order.get: always in direct mode, and with --stdin when --url is given.
+ *
  * The decisions (which event is worth a message, and its words) are in wms/notify.h; this
  * file is plumbing.
  */
 #include "wms/client.h"
+#include "wms/codec.h"
 #include "wms/notify.h"
 
 #include <errno.h>
@@ -47,12 +52,14 @@ enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
 static const char usage_text[] =
     "usage: wms-notify [--url URL] [--events URL] [--timeout MS] [--from SEQ] [--cursor FILE]\n"
     "                  [--json] [--idle-exit SECS] [--memory N]\n"
-    "       wms-notify --stdin [--from SEQ] [--cursor FILE] [--json] [--memory N]\n"
+    "       wms-notify --stdin [--url URL] [--from SEQ] [--cursor FILE] [--json] [--memory N]\n"
     "  Prints the messages customers get for the engine's events, one line each:\n"
     "  \"<seq> <tenant> <order> <channel> <kind>: <text>\" (--json: one JSON object).\n"
-    "  Dates are UTC days; times say UTC.\n"
+    "  Dates are UTC days; times say UTC. Messages go on the channels the order has\n"
+    "  (ship_to email, phone); none for an order with neither.\n"
     "  --url URL        the engine's commands (REQ), default $WMS_URL or " WMS_DEFAULT_URL "\n"
-    "                   (--listen URL is the same: the address wmsd --listen binds)\n"
+    "                   (--listen URL is the same: the address wmsd --listen binds); with\n"
+    "                   --stdin, where to ask (order.get) about orders received before\n"
     "  --events URL     the event stream (SUB), default $WMS_EVENTS_URL or "
     "" WMS_DEFAULT_EVENTS_URL "\n"
     "  --timeout MS     to connect and for each reply (default 5000)\n"
@@ -61,8 +68,8 @@ static const char usage_text[] =
     "  --stdin          read events from stdin, one per line: JSON (wmsctl tail --json)\n"
     "                   or \"type JSON\" (wmsctl tail)\n"
     "  --idle-exit S    exit after S seconds without an event (direct mode)\n"
-    "  --memory N       orders and shipments remembered for repeat suppression (default "
-    "65536 each)\n"
+    "  --memory N       orders and shipments remembered (delays, in-transit scans, channels;\n"
+    "                   default 65536 each)\n"
     "  Resuming: after the larger of the cursor and, when stdout is a regular file with\n"
     "  content (>> FILE), the seq of its last line; --from applies when neither exists.\n"
     "  exit status: 0 ok, 1 bad input lines or output failed, 2 usage, 3 cannot connect\n";
@@ -226,6 +233,8 @@ static int stdout_last_seq(uint64_t *seq)
 
 struct state {
 	struct wms_notify *notify;
+	struct wms_client *client; /* for order lookups; NULL: none */
+	bool lookup_warned;
 	bool json;
 	uint64_t skip_through; /* --stdin: events at or before this seq were handled already */
 	uint64_t last_seq;     /* the last event handled */
@@ -299,6 +308,35 @@ static int handle(struct state *st, const json_t *event, uint64_t seq)
 	return 0;
 }
 
+/*
+ * opts.lookup: the order as order.get returns it. A refusal (an order the engine does not
+ * know) or no answer leaves it not known; the notifier then uses its table's channels.
+ */
+static int lookup_order(void *arg, const char *tenant, const char *order, json_t **out)
+{
+	struct state *st = arg;
+	struct wms_error err = WMS_ERROR_INIT;
+	json_t *reply = NULL;
+	if (st->client == NULL)
+		return WMS_ECLOSED;
+	json_t *req =
+	    json_pack("{s:s, s:s, s:s}", "op", "order.get", "tenant", tenant, "id", order);
+	int rc = req ? wms_client_call(st->client, req, &reply, &err) : WMS_ENOMEM;
+	json_decref(req);
+	if (rc == 0 && (rc = wms_reply_status(reply, &err)) == 0 &&
+	    !json_is_object(json_object_get(reply, "order")))
+		rc = WMS_EIO;
+	if (rc == 0)
+		*out = json_incref(json_object_get(reply, "order"));
+	else if (!st->lookup_warned) /* once: an engine that is down would say it per event */
+		warn("order %s/%s: cannot ask the engine about its customer (%s); such orders' "
+		     "messages go on the default channels (said once)",
+		     tenant, order, err.message[0] ? err.message : wms_strerror(rc));
+	st->lookup_warned |= rc != 0;
+	json_decref(reply);
+	return rc;
+}
+
 /* ---- direct mode: the tailer ---- */
 
 static int on_event(void *arg, const struct wms_event *ev)
@@ -337,6 +375,7 @@ static int run_direct(struct state *st, const struct direct_opts *d)
 		wms_client_close(c);
 		return rc == WMS_EVALUE ? EXIT_USAGE : EXIT_CONNECT;
 	}
+	st->client = c; /* order lookups share the connection (one nng context per call) */
 	int status = EXIT_OK;
 	uint64_t saved = wms_tailer_position(t);
 	double last_save = now_s();
@@ -373,6 +412,7 @@ out:;
 		status = EXIT_USAGE;
 	}
 	wms_tailer_free(t);
+	st->client = NULL;
 	wms_client_close(c);
 	return status;
 }
@@ -502,7 +542,7 @@ int main(int argc, char **argv)
 	};
 	struct wms_notify_opts no = WMS_NOTIFY_OPTS_INIT;
 	struct state st = { 0 };
-	bool from_stdin = false;
+	bool from_stdin = false, url_given = false;
 	long long from = -1, v;
 	int ch;
 	if (d.url == NULL || d.url[0] == '\0')
@@ -513,6 +553,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'u':
 			d.url = optarg;
+			url_given = true;
 			break;
 		case 'e':
 			d.events_url = optarg;
@@ -551,7 +592,7 @@ int main(int argc, char **argv)
 				warn("--memory '%s' is not a number in 1..16777216", optarg);
 				return EXIT_USAGE;
 			}
-			no.delay_memory = no.transit_memory = (size_t)v;
+			no.delay_memory = no.transit_memory = no.order_memory = (size_t)v;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -593,6 +634,8 @@ int main(int argc, char **argv)
 		d.resume = true;
 	}
 
+	no.lookup = lookup_order;
+	no.lookup_arg = &st;
 	int rc = wms_notify_new(&no, &st.notify);
 	if (rc) {
 		warn("%s", wms_strerror(rc));
@@ -610,7 +653,21 @@ int main(int argc, char **argv)
 	if (from_stdin) {
 		st.skip_through = d.resume ? d.after : 0;
 		st.last_seq = st.skip_through;
+		/* Lookups only when asked for: a filter must not wait for an engine that is not
+		 * there. No wait for the connection: nng keeps dialling, and a call that gets no
+		 * answer within --timeout leaves the order not known. */
+		struct wms_client_opts co = WMS_CLIENT_OPTS_INIT;
+		struct wms_error err = WMS_ERROR_INIT;
+		co.connect_timeout_ms = 0;
+		co.call_timeout_ms = d.timeout_ms;
+		if (url_given && wms_client_open(d.url, &co, &st.client, &err) != 0) {
+			warn("%s", err.message);
+			wms_notify_free(st.notify);
+			return EXIT_USAGE;
+		}
 		status = run_stdin(&st, d.cursor);
+		wms_client_close(st.client);
+		st.client = NULL;
 	} else {
 		status = run_direct(&st, &d);
 	}

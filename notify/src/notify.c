@@ -13,6 +13,9 @@
 struct wms_notify {
 	struct memo *delays;  /* order -> estimate of the last delay notice (NO_ESTIMATE: none) */
 	struct memo *transit; /* shipment -> 1 once its first in-transit scan was announced */
+	struct memo *orders;  /* order -> its channels and promise (facts_pack) */
+	wms_notify_lookup_fn lookup;
+	void *lookup_arg;
 };
 
 /* A delay notice without a new date: any later notice with a date is news. */
@@ -26,12 +29,16 @@ int wms_notify_new(const struct wms_notify_opts *opts, struct wms_notify **out)
 	size_t dcap = opts && opts->delay_memory ? opts->delay_memory : WMS_NOTIFY_MEMORY_DEFAULT;
 	size_t tcap =
 	    opts && opts->transit_memory ? opts->transit_memory : WMS_NOTIFY_MEMORY_DEFAULT;
+	size_t ocap = opts && opts->order_memory ? opts->order_memory : WMS_NOTIFY_MEMORY_DEFAULT;
 	struct wms_notify *n = calloc(1, sizeof(*n));
 	int rc = WMS_ENOMEM;
 	if (n == NULL)
 		goto fail;
-	if ((rc = memo_new(dcap, &n->delays)) != 0 || (rc = memo_new(tcap, &n->transit)) != 0)
+	if ((rc = memo_new(dcap, &n->delays)) != 0 || (rc = memo_new(tcap, &n->transit)) != 0 ||
+	    (rc = memo_new(ocap, &n->orders)) != 0)
 		goto fail;
+	n->lookup = opts ? opts->lookup : NULL;
+	n->lookup_arg = opts ? opts->lookup_arg : NULL;
 	*out = n;
 	return 0;
 fail:
@@ -45,10 +52,22 @@ void wms_notify_free(struct wms_notify *n)
 		return;
 	memo_free(n->delays);
 	memo_free(n->transit);
+	memo_free(n->orders);
 	free(n);
 }
 
 /* ---- reading an event ---- */
+
+/* What the notifier knows of an order beyond one event: where its customer can be reached. */
+#define CH_EMAIL   1u /* ship_to has an email */
+#define CH_SMS     2u /* ship_to has a phone */
+#define CH_PROMISE 4u /* the promise is known */
+struct facts {
+	bool resolved; /* looked for already (during this event) */
+	bool known;    /* the order's ship_to was seen: channels below are its own */
+	unsigned channels;
+	int64_t promise; /* with CH_PROMISE */
+};
 
 /* The fields every handler uses, read once. Strings are borrowed from the event. */
 struct ev {
@@ -59,6 +78,7 @@ struct ev {
 	const char *order;
 	int64_t at; /* the event's time, for "today" and for the year of dates */
 	bool have_at;
+	struct facts *facts; /* the order's, found on demand (order_facts) */
 };
 
 /* A string field, or NULL when it is missing, not a string, or empty. */
@@ -96,6 +116,92 @@ static long long units(const json_t *lines)
 	return total;
 }
 
+/* ---- what is known of an order ---- */
+
+/*
+ * A memo value: the flags in the low 3 bits and the promise (ms, >= 0: every promise is after
+ * 1970) above them; a promise that does not fit is left out.
+ */
+static int64_t facts_pack(const struct facts *f)
+{
+	bool promise = (f->channels & CH_PROMISE) && f->promise >= 0 && f->promise < INT64_MAX / 8;
+	return (promise ? f->promise * 8 : 0) + (int64_t)(f->channels & (promise ? 7u : 3u));
+}
+
+static void facts_unpack(int64_t v, struct facts *f)
+{
+	f->known = true;
+	f->channels = (unsigned)(v % 8);
+	f->promise = (f->channels & CH_PROMISE) ? v / 8 : 0;
+}
+
+/* The facts of ORDER (an order.received event or an order.get order); false without ship_to. */
+static bool facts_of(const json_t *order, struct facts *f)
+{
+	const json_t *st = json_object_get(order, "ship_to");
+	if (!json_is_object(st))
+		return false;
+	f->known = true;
+	f->channels = (str(st, "email") ? CH_EMAIL : 0) | (str(st, "phone") ? CH_SMS : 0);
+	if (timestamp(order, "promised_by", &f->promise))
+		f->channels |= CH_PROMISE;
+	return true;
+}
+
+/* What is known of E's order: remembered, else asked for through opts.lookup (once). */
+static const struct facts *order_facts(struct wms_notify *n, const struct ev *e)
+{
+	struct facts *f = e->facts;
+	if (f->resolved)
+		return f;
+	f->resolved = true;
+	uint64_t key = memo_key(e->tenant, e->order);
+	int64_t v;
+	if (memo_get(n->orders, key, &v)) {
+		facts_unpack(v, f);
+		return f;
+	}
+	json_t *order = NULL;
+	if (n->lookup && n->lookup(n->lookup_arg, e->tenant, e->order, &order) == 0 &&
+	    facts_of(order, f))
+		memo_put(n->orders, key, facts_pack(f));
+	json_decref(order);
+	return f;
+}
+
+/*
+ * Sends OUT's messages on the channels the order has (wms/notify.h): drops the others, and
+ * for a customer with a phone only, sends by sms what would have gone by email alone.
+ */
+static void keep_reachable(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	const struct facts *f = order_facts(n, e);
+	if (!f->known)
+		return; /* not known: the table's channels */
+	size_t kept = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		struct wms_notify_msg *m = &out->msg[i];
+		bool email = strcmp(m->channel, "email") == 0;
+		bool keep =
+		    (email && (f->channels & CH_EMAIL)) || (!email && (f->channels & CH_SMS));
+		if (!keep && email && (f->channels & CH_SMS)) {
+			/* Phone only: the email's text by sms, unless the kind has its own sms. */
+			bool has_sms = false;
+			for (size_t j = 0; j < out->n; j++)
+				has_sms |= j != i && strcmp(out->msg[j].channel, "sms") == 0 &&
+				           strcmp(out->msg[j].kind, m->kind) == 0;
+			if (!has_sms) {
+				m->channel = "sms";
+				keep = true;
+			}
+		}
+		if (keep && kept != i)
+			out->msg[kept] = *m;
+		kept += keep;
+	}
+	out->n = kept;
+}
+
 /* ---- words for people ---- */
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -127,6 +233,12 @@ static const char *day(const struct ev *e, int64_t ms, char buf[32])
 	else
 		snprintf(buf, 32, "%s %u %s", w, d, mon[m - 1]);
 	return buf;
+}
+
+/* Whether A and B fall on the same UTC day: the day is all a notice names. */
+static bool same_day(int64_t a, int64_t b)
+{
+	return floor_div(a, WMS_MS_PER_DAY) == floor_div(b, WMS_MS_PER_DAY);
 }
 
 /* "14:32 UTC". */
@@ -273,7 +385,12 @@ typedef void (*handler_fn)(struct wms_notify *n, const struct ev *e, struct wms_
 
 static void on_received(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
-	(void)n;
+	/* Where the customer can be reached, for this and every later message of the order. */
+	struct facts f = { .resolved = true };
+	if (facts_of(e->obj, &f)) {
+		memo_put(n->orders, memo_key(e->tenant, e->order), facts_pack(&f));
+		*e->facts = f;
+	}
 	struct text t = begin(out, e, "email", "received");
 	long long u = units(json_object_get(e->obj, "lines"));
 	int64_t by;
@@ -297,6 +414,26 @@ static void on_received(struct wms_notify *n, const struct ev *e, struct wms_not
 	end(&t);
 }
 
+/*
+ * Why an order waits, from the event's reason (the engine's sentence, PROTOCOL.md 5.4 rule 5:
+ * not enough stock, splitting not allowed, no warehouse offering the service) and its missing
+ * list: an order that waits to ship complete is not "out of stock".
+ */
+enum hold { HOLD_STOCK, HOLD_WHOLE, HOLD_SERVICE, HOLD_OTHER };
+
+static enum hold hold_of(const char *reason, bool skus_named)
+{
+	if (skus_named)
+		return HOLD_STOCK;
+	if (reason && strstr(reason, "splitting is not allowed"))
+		return HOLD_WHOLE;
+	if (reason && strstr(reason, "offers service"))
+		return HOLD_SERVICE;
+	if (reason && strstr(reason, "not enough stock"))
+		return HOLD_STOCK;
+	return HOLD_OTHER;
+}
+
 static void on_backordered(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
 	(void)n;
@@ -305,6 +442,39 @@ static void on_backordered(struct wms_notify *n, const struct ev *e, struct wms_
 	const json_t *missing = json_object_get(e->obj, "missing");
 	size_t i, named = 0, more = 0;
 	const json_t *line;
+	json_array_foreach(missing, i, line)
+	{
+		if (str(line, "sku"))
+			named++;
+	}
+	switch (hold_of(str(e->obj, "reason"), named > 0)) {
+	case HOLD_WHOLE:
+		add(&t,
+		    "Your order %s is waiting so that it can be sent to you complete, in one "
+		    "delivery: its items are not all in the same warehouse at the moment. We will "
+		    "send it as soon as it can ship in full and tell you the new delivery date.",
+		    e->order);
+		end(&t);
+		return;
+	case HOLD_SERVICE:
+		add(&t,
+		    "We cannot ship your order %s with the delivery service you chose at the "
+		    "moment. We are looking into it and will tell you the new delivery date.",
+		    e->order);
+		end(&t);
+		return;
+	case HOLD_OTHER:
+		add(&t,
+		    "Your order %s is on hold for the moment. We will send it as soon as we can "
+		    "and "
+		    "tell you the new delivery date.",
+		    e->order);
+		end(&t);
+		return;
+	case HOLD_STOCK:
+		break;
+	}
+	named = 0;
 	json_array_foreach(missing, i, line)
 	{
 		long long need, avail = 0;
@@ -511,6 +681,8 @@ static const char *delay_reason(const char *reason)
 	static const struct {
 		const char *code, *words;
 	} reasons[] = {
+		{ "late_at_allocation",
+		  "the earliest delivery we can arrange is after the date we promised" },
 		{ "late_wave", "preparing it in our warehouse is taking longer than planned" },
 		{ "short_pick", "an item needs extra time to be found in our warehouse" },
 		{ "pick_delay", "picking it in our warehouse is taking longer than planned" },
@@ -525,17 +697,30 @@ static const char *delay_reason(const char *reason)
 	return "of an unexpected delay";
 }
 
+/*
+ * Whether a delay notice with this estimate is news for E's order, and if so remembers it:
+ * one notice per order, and another only when the date moved to a later day (the notice
+ * names days: a customer told "Friday" twice learns nothing the second time).
+ */
+static bool delay_is_news(struct wms_notify *n, const struct ev *e, bool have_est, int64_t est)
+{
+	uint64_t key = memo_key(e->tenant, e->order);
+	int64_t last;
+	if (memo_get(n->delays, key, &last) &&
+	    (!have_est || (last != NO_ESTIMATE &&
+	                   floor_div(est, WMS_MS_PER_DAY) <= floor_div(last, WMS_MS_PER_DAY))))
+		return false;
+	memo_put(n->delays, key, have_est ? est : NO_ESTIMATE);
+	return true;
+}
+
 static void on_at_risk(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
-	int64_t est = NO_ESTIMATE, by, last;
+	int64_t est = NO_ESTIMATE, by;
 	bool have_est = timestamp(e->obj, "estimate", &est);
 	bool have_by = timestamp(e->obj, "promised_by", &by);
-	uint64_t key = memo_key(e->tenant, e->order);
-	/* One notice per order, and another only when the date moved later: a customer told
-	 * "Friday" twice learns nothing the second time. */
-	if (memo_get(n->delays, key, &last) && (!have_est || est <= last))
+	if (!delay_is_news(n, e, have_est, est))
 		return;
-	memo_put(n->delays, key, have_est ? est : NO_ESTIMATE);
 
 	char d1[32], d2[32];
 	const char *why = delay_reason(str(e->obj, "reason"));
@@ -547,7 +732,12 @@ static void on_at_risk(struct wms_notify *n, const struct ev *e, struct wms_noti
 		    e->order, why, day(e, est, d1), day(e, by, d2));
 	} else {
 		add(&t, "Your order %s is running late because %s.", e->order, why);
-		if (have_est && have_by)
+		if (have_est && have_by && same_day(est, by))
+			add(&t,
+			    " It should still reach you on %s, but later in the day than we "
+			    "promised.",
+			    day(e, est, d1));
+		else if (have_est && have_by)
 			add(&t, " New expected delivery: %s (we had promised %s).", day(e, est, d1),
 			    day(e, by, d2));
 		else if (have_est)
@@ -559,12 +749,67 @@ static void on_at_risk(struct wms_notify *n, const struct ev *e, struct wms_noti
 	end(&t);
 }
 
+/*
+ * Late at allocation (on_time false): the earliest delivery the engine could plan, its
+ * delivery_by, is after the promise. The customer hears it at once; the engine's order.at_risk
+ * for the same order then repeats nothing (delay_is_news).
+ */
+static void on_allocated(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
+{
+	if (!json_is_false(json_object_get(e->obj, "on_time")))
+		return;
+	int64_t est = NO_ESTIMATE;
+	bool have_est = timestamp(e->obj, "delivery_by", &est);
+	if (!delay_is_news(n, e, have_est, est))
+		return;
+	const struct facts *f = order_facts(n, e);
+	char d1[32], d2[32];
+	struct text t = begin(out, e, "email", "delay");
+	add(&t, "Your order %s will arrive later than we promised", e->order);
+	if (have_est && (f->channels & CH_PROMISE) && same_day(est, f->promise))
+		add(&t, ": it should still reach you on %s, but later in the day.",
+		    day(e, est, d1));
+	else if (have_est && (f->channels & CH_PROMISE))
+		add(&t, ": the earliest we can deliver it is %s (we had promised %s).",
+		    day(e, est, d1), day(e, f->promise, d2));
+	else if (have_est)
+		add(&t, ": the earliest we can deliver it is %s.", day(e, est, d1));
+	else
+		add(&t, ". We will tell you the new delivery date as soon as we know it.");
+	add(&t, " We are sorry for the wait and will keep you updated.");
+	end(&t);
+}
+
+/*
+ * Whether TEXT is the engine's default sentence for a compensation of KIND (PROTOCOL.md 5.2:
+ * "a P% voucher for your next order", "free shipping on your next order", ...), which the
+ * apology already says in its own words: repeated as the extra it would read "a 10% voucher
+ * for your next order: a 10% voucher for your next order". A tenant's own text (a voucher
+ * code) is not.
+ */
+static bool default_offer(const char *kind, const char *text)
+{
+	static const char tail[] = "% voucher for your next order";
+	if (strcmp(kind, "free_shipping") == 0)
+		return strcmp(text, "free shipping on your next order") == 0;
+	if (strcmp(kind, "replacement_express") == 0)
+		return strcmp(text, "a replacement shipped express at no cost") == 0;
+	if (strcmp(kind, "voucher") != 0 || strncmp(text, "a ", 2) != 0)
+		return false;
+	size_t n = strlen(text), digits = strspn(text + 2, "0123456789.");
+	return digits > 0 && n == 2 + digits + sizeof(tail) - 1 &&
+	       strcmp(text + 2 + digits, tail) == 0;
+}
+
 static void on_late(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
 	(void)n;
 	const json_t *comp = json_object_get(e->obj, "compensation");
 	const char *kind = str(comp, "kind"), *extra = str(comp, "text");
-	long long late = 0, pct = 0;
+	if (kind && extra && default_offer(kind, extra))
+		extra = NULL;
+	long long late = 0;
+	double pct = 0;
 	int64_t by;
 	char d[32], l[48];
 	struct text t = begin(out, e, "email", "apology");
@@ -575,11 +820,15 @@ static void on_late(struct wms_notify *n, const struct ev *e, struct wms_notify_
 	if (integer(e->obj, "late_by_minutes", &late) && late > 0)
 		add(&t, " (it is %s late)", lateness(late, l));
 	add(&t, ".");
-	bool have_pct = integer(comp, "percent", &pct) && pct > 0 && pct <= 100;
+	/* percent is a number (an integer or, as the engine keeps numbers, a real). */
+	const json_t *pj = json_object_get(comp, "percent");
+	bool have_pct =
+	    json_is_number(pj) && json_number_value(pj) > 0 && json_number_value(pj) <= 100;
+	if (have_pct)
+		pct = json_number_value(pj);
 	if (kind && strcmp(kind, "voucher") == 0) {
 		if (have_pct)
-			add(&t, " As an apology, here is a %lld%% voucher for your next order",
-			    pct);
+			add(&t, " As an apology, here is a %g%% voucher for your next order", pct);
 		else
 			add(&t, " As an apology, here is a voucher for your next order");
 		add(&t, extra ? ": %s." : ".", extra);
@@ -665,13 +914,14 @@ static void on_order_done(struct wms_notify *n, const struct ev *e, struct wms_n
 }
 
 /* Every event type a customer hears about, and what the rest do. A type not listed here
- * (pick.*, wave.*, pack.*, stock.*, order.allocated, ...) produces nothing. */
+ * (pick.*, wave.*, pack.*, stock.*, order.split, ...) produces nothing. */
 static const struct {
 	const char *type;
 	handler_fn fn;
 } handlers[] = {
 	{ "order.received", on_received },
 	{ "order.backordered", on_backordered },
+	{ "order.allocated", on_allocated },
 	{ "order.cancelled", on_cancelled },
 	{ "order.at_risk", on_at_risk },
 	{ "order.late", on_late },
@@ -688,7 +938,8 @@ static const struct {
 
 int wms_notify_event(struct wms_notify *n, const json_t *event, struct wms_notify_out *out)
 {
-	struct ev e = { .obj = event };
+	struct facts facts = { .resolved = false };
+	struct ev e = { .obj = event, .facts = &facts };
 	long long seq;
 	out->n = 0;
 	if (!json_is_object(event) || !integer(event, "seq", &seq) || seq < 0 ||
@@ -709,6 +960,8 @@ int wms_notify_event(struct wms_notify *n, const json_t *event, struct wms_notif
 			break;
 		}
 	}
+	if (out->n > 0)
+		keep_reachable(n, &e, out);
 	return 0;
 }
 

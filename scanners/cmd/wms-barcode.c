@@ -9,6 +9,7 @@
 #include "wms/barcode.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,13 +96,30 @@ static int answer(const char *text, size_t len, const struct wms_barcode_opts *o
 }
 
 /*
+ * A line over the library's limit, answered without keeping it: bad_length, as the library
+ * says it, with the line's real length (LEN bytes, counted while it was skipped).
+ */
+static int answer_too_long(size_t len)
+{
+	struct wms_barcode_error err = WMS_BARCODE_ERROR_INIT;
+	err.cls = WMS_BCERR_BAD_LENGTH;
+	snprintf(err.message, sizeof(err.message), "scan of %zu bytes is longer than %d", len,
+	         WMS_BARCODE_MAX_INPUT);
+	json_t *o = error_json(&err);
+	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	int rc = line && puts(line) >= 0 && fflush(stdout) == 0 ? 0 : -1;
+	free(line);
+	return rc;
+}
+
+/*
  * Reads stdin one line at a time into a bounded buffer. A line longer than the library's
- * limit is passed on cut to one byte over the limit (so it is refused as bad_length) and the
- * rest of the line is skipped.
+ * limit is counted to its end but not kept, and answered bad_length with its length.
  */
 static int filter(const struct wms_barcode_opts *opts)
 {
-	static char buf[WMS_BARCODE_MAX_INPUT + 1];
+	static char buf[WMS_BARCODE_MAX_INPUT];
 	size_t n = 0;
 	bool any = false;
 	int c;
@@ -109,16 +127,18 @@ static int filter(const struct wms_barcode_opts *opts)
 	while ((c = getchar()) != EOF) {
 		any = true;
 		if (c == '\n') {
-			if (answer(buf, n, opts) != 0)
+			if ((n > sizeof(buf) ? answer_too_long(n) : answer(buf, n, opts)) != 0)
 				return -1;
 			n = 0;
 			any = false;
 			continue;
 		}
 		if (n < sizeof(buf))
-			buf[n++] = (char)c;
+			buf[n] = (char)c;
+		if (n < SIZE_MAX)
+			n++;
 	}
-	if (any && answer(buf, n, opts) != 0)
+	if (any && (n > sizeof(buf) ? answer_too_long(n) : answer(buf, n, opts)) != 0)
 		return -1;
 	return ferror(stdin) ? -1 : 0;
 }

@@ -1584,6 +1584,21 @@ static void carton_release(struct carton *k)
 	json_decref(k->inserts);
 }
 
+/*
+ * Whether SHIPMENT's carton is the one of ORDER (an order.get order) that carries the inserts
+ * and the gift card: the shipment allocation.inserts_shipment names, else the first one
+ * (PROTOCOL.md 7.7). The other cartons of a split order carry none, and the engine refuses an
+ * insert scanned into them (not_in_order).
+ */
+static bool carries_inserts(const json_t *order, const char *shipment)
+{
+	const json_t *a = json_object_get(order, "allocation");
+	const char *mark = jstr(a, "inserts_shipment");
+	if (mark == NULL)
+		mark = jstr(json_array_get(json_object_get(a, "shipments"), 0), "id");
+	return mark && shipment && strcmp(mark, shipment) == 0;
+}
+
 /* Reads the order and its shipment: what goes in the carton. 0, 1 when the shipment is not
  * there (reported), or an error. */
 static int carton_load(struct carton *k)
@@ -1629,7 +1644,8 @@ static int carton_load(struct carton *k)
 				json_object_set(k->lots, sku, p);
 		}
 	}
-	json_array_foreach(json_object_get(k->order, "inserts"), i, l)
+	bool carries = carries_inserts(k->order, k->r->shipment);
+	json_array_foreach(carries ? json_object_get(k->order, "inserts") : NULL, i, l)
 	{
 		char label[ID_MAX + 8];
 		snprintf(label, sizeof(label), "INS-%s", json_string_value(l));
@@ -1637,7 +1653,7 @@ static int carton_load(struct carton *k)
 			*c = (char)toupper((unsigned char)*c);
 		json_array_append_new(k->labels, json_string(label));
 	}
-	if (jstr(k->order, "gift_message"))
+	if (carries && jstr(k->order, "gift_message"))
 		json_array_append_new(k->labels, json_string("INS-GIFT"));
 	return 0;
 }
@@ -2102,12 +2118,18 @@ static json_t *gen_order(struct sim *f, uint64_t *s, struct gen_wh *g, long no, 
 	wms_time_format(now, placed);
 	double lat = round((g->lat + (rnd_unit(s) - 0.5) * 1.6) * 1e4) / 1e4;
 	double lon = round((g->lon + (rnd_unit(s) - 0.5) * 2.0) * 1e4) / 1e4;
-	json_t *o =
-	    json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:f, s:f}, s:s, s:s, s:s}", "tenant",
-	              tenant, "id", id, "lines", lines, "ship_to", "name", name, "address", addr,
-	              "postal_code", postal, "country", f->o.country, "lat",
-	              fmax(-89.9, fmin(89.9, lat)), "lon", fmax(-179.9, fmin(179.9, lon)),
-	              "service", jstr(cr, "service"), "promised_by", promised, "placed_at", placed);
+	/* An address the notifier can write to (example.com never delivers): from the order id,
+	 * not the generator, so a seed gives the same orders as before. */
+	char email[ID_MAX + 32];
+	snprintf(email, sizeof(email), "%s@example.com", id);
+	for (char *p = email; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:f, s:f, s:s}, s:s, s:s, s:s}", "tenant",
+	    tenant, "id", id, "lines", lines, "ship_to", "name", name, "address", addr,
+	    "postal_code", postal, "country", f->o.country, "lat", fmax(-89.9, fmin(89.9, lat)),
+	    "lon", fmax(-179.9, fmin(179.9, lon)), "email", email, "service", jstr(cr, "service"),
+	    "promised_by", promised, "placed_at", placed);
 	if (o && rnd_unit(s) < 0.25) {
 		json_t *ins = json_array();
 		json_array_append_new(ins, json_string(ONE_OF(s, insert_ids)));
@@ -2338,7 +2360,8 @@ static int check_carton(struct sim *f, struct wms_client *c, const struct packed
 	wrong |= differs(f, p, "holds", "the packer put in", want_items, p->physical);
 	/* Inserts: what the order asks for, what pack.scanned events say, what went in. */
 	json_t *need = json_array(), *l, *ev;
-	json_array_foreach(json_object_get(o, "inserts"), i, l)
+	bool carries = carries_inserts(o, p->r.shipment);
+	json_array_foreach(carries ? json_object_get(o, "inserts") : NULL, i, l)
 	{
 		char label[ID_MAX + 8];
 		snprintf(label, sizeof(label), "INS-%s", json_string_value(l));
@@ -2346,7 +2369,7 @@ static int check_carton(struct sim *f, struct wms_client *c, const struct packed
 			*q = (char)toupper((unsigned char)*q);
 		json_array_append_new(need, json_string(label));
 	}
-	if (jstr(o, "gift_message"))
+	if (carries && jstr(o, "gift_message"))
 		json_array_append_new(need, json_string("INS-GIFT"));
 	json_t *scanned = json_array();
 	json_array_foreach(json_object_get(o, "timeline"), i, ev)

@@ -641,6 +641,36 @@ static int pick_line(struct station *st, struct picking *pk, const struct line *
 	return stale ? fetch_task(st, pk, true) : 0;
 }
 
+/*
+ * Asks the engine whether the picker's warehouse exists (warehouse.get, a read: it changes
+ * nothing), before READY tells the picker to start scanning. 0, or an exit status.
+ */
+static int check_warehouse(struct station *st)
+{
+	json_t *req = json_pack("{s:s, s:s}", "op", "warehouse.get", "id", st->warehouse);
+	json_t *reply = NULL;
+	if (req == NULL)
+		return EXIT_REFUSED;
+	int rc = station_call(st, req, &reply);
+	json_decref(req);
+	if (rc)
+		return exit_for(rc);
+	int status = EXIT_OK;
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *code = reply_code(reply);
+		if (code && (strcmp(code, wms_errname(WMS_ENOTFOUND)) == 0 ||
+		             strcmp(code, wms_errname(WMS_EWAREHOUSE)) == 0))
+			say_err("warehouse '%s' is not known to the engine at %s", st->warehouse,
+			        st->url);
+		else
+			say_err("warehouse.get refused: %s: %s", code ? code : "?",
+			        jstr(json_object_get(reply, "error"), "message"));
+		status = EXIT_REFUSED;
+	}
+	json_decref(reply);
+	return status;
+}
+
 static int run_pick(struct station *st)
 {
 	struct picking pk = { NULL, false };
@@ -1061,6 +1091,11 @@ int main(int argc, char **argv)
 	if ((rc = wms_client_open(st.url, &o, &st.client, &err)) != 0) {
 		say_err("%s", err.message);
 		return rc == WMS_EVALUE ? EXIT_USAGE : EXIT_CONNECT;
+	}
+	/* READY means "start scanning": not before the engine knows the warehouse. */
+	if (st.mode == MODE_PICK && (rc = check_warehouse(&st)) != 0) {
+		wms_client_close(st.client);
+		return rc;
 	}
 	if (st.mode == MODE_PICK)
 		printf("READY pick: picker %s in %s, device %s, engine %s\n", st.picker,

@@ -202,9 +202,14 @@ static void test_a_simulated_day_warns_before_promises_fail_and_reports_otif(voi
 			long long by =
 			    json_integer_value(json_object_get(late_ev, "late_by_minutes"));
 			assert_true(by > 0);
-			assert_string_equal(json_string_value(json_object_get(
-			                        json_object_get(late_ev, "compensation"), "kind")),
+			json_t *comp = json_object_get(late_ev, "compensation");
+			assert_string_equal(json_string_value(json_object_get(comp, "kind")),
 			                    policy_for(by));
+			/* the tenant's own words: its percent, not the default policy's */
+			if (strcmp(policy_for(by), "voucher") == 0)
+				assert_string_equal(
+				    json_string_value(json_object_get(comp, "text")),
+				    "a 5% voucher for your next order");
 			assert_false(json_is_true(tget(o, "order.on_time")));
 		} else {
 			if (risk_at >= 0 || late_ev)

@@ -392,8 +392,23 @@ static void test_pick_without_work_says_so_and_ends_at_the_end_of_input(void **s
 	assert_int_equal(count_lines(o.out, "SKIPPED '" TEE_S "': no task in hand"), 1);
 	proc_output_release(&o);
 
-	SCAN(d, "", 1, &o, "pick", "--warehouse", "NOPE", "--picker", "P3");
-	assert_contains(o.err, "unknown_warehouse");
+	proc_output_release(&o);
+}
+
+/* Regression: READY was printed, and the picker told to scan, before task.next found out that
+ * the warehouse does not exist. */
+static void test_pick_in_an_unknown_warehouse_fails_before_ready(void **state)
+{
+	struct tdaemon *d = *state;
+	struct proc_output o;
+	SCAN(d, TEE_S "\n", 1, &o, "pick", "--warehouse", "NOPE", "--picker", "P3");
+	assert_contains(o.err, "warehouse 'NOPE' is not known");
+	assert_null(strstr(o.out, "READY"));
+	assert_string_equal(o.out, "");
+	proc_output_release(&o);
+	/* The known warehouse of the same engine is READY. */
+	SCAN(d, "", 0, &o, "pick", "--warehouse", "EWR1", "--picker", "P3");
+	assert_true(strncmp(o.out, "READY pick: picker P3 in EWR1", 29) == 0);
 	proc_output_release(&o);
 }
 
@@ -683,6 +698,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_pick_without_work_says_so_and_ends_at_the_end_of_input, engine_up,
 		    engine_down),
+		cmocka_unit_test_setup_teardown(
+		    test_pick_in_an_unknown_warehouse_fails_before_ready, engine_up, engine_down),
 		cmocka_unit_test_setup_teardown(
 		    test_pack_burst_packs_weighs_closes_and_prints_the_label, engine_up,
 		    engine_down),

@@ -322,6 +322,90 @@ static void test_order_shows_state_lines_and_timeline(void **state)
 	json_decref(order);
 }
 
+/* order.submit of order ID (tenant acme, 2 x ACM-TEE-S) with LON and PROMISE as spelt. */
+static void submit_spelt(struct wmsd_proc *w, const char *id, const char *lon, const char *promise,
+                         int want, struct proc_output *o)
+{
+	char body[1024];
+	snprintf(body, sizeof(body),
+	         "{\"order\":{\"tenant\":\"acme\",\"id\":\"%s\",\"lines\":[{\"sku\":\"ACM-TEE-S\","
+	         "\"qty\":2}],\"ship_to\":{\"name\":\"Ann Lee\",\"address\":\"1 Main St\","
+	         "\"postal_code\":\"10001\",\"country\":\"US\",\"lat\":40.75,\"lon\":%s},"
+	         "\"service\":\"standard\",\"promised_by\":\"%s\"}}",
+	         id, lon, promise);
+	CTL(w, NULL, want, o, "call", "order.submit", body);
+}
+
+/*
+ * Regression: an order resent by an OMS whose JSON library writes -74 as -74.0 (or a time
+ * in another spelling) was a conflict; the codec gives each value one spelling, so it is the
+ * same order and gets the original reply.
+ */
+static void test_an_order_resent_in_another_json_spelling_is_the_same_order(void **state)
+{
+	struct wmsd_proc *w = *state;
+	load_small_network(w);
+	struct proc_output a = PROC_OUTPUT_INIT, b = PROC_OUTPUT_INIT, o = PROC_OUTPUT_INIT;
+	submit_spelt(w, "SO-R1", "-74", "2099-12-10t00:00:00z", 0, &a);
+	submit_spelt(w, "SO-R1", "-74.0", "2099-12-10T00:00:00Z", 0, &b);
+	json_t *ra = json_loads(a.out, 0, NULL), *rb = json_loads(b.out, 0, NULL);
+	assert_non_null(ra);
+	assert_non_null(rb);
+	/* the original reply: the same order number, nothing stored twice */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ra, "order"), "no")),
+	                 json_integer_value(json_object_get(json_object_get(rb, "order"), "no")));
+	json_decref(ra);
+	json_decref(rb);
+	/* Stored and echoed in the engine's spelling. */
+	CTL(w, NULL, 0, &o, "call", "order.get", "{\"tenant\":\"acme\",\"id\":\"SO-R1\"}");
+	assert_contains(o.out, "\"promised_by\":\"2099-12-10T00:00:00Z\"");
+	assert_contains(o.out, "\"lon\":-74.0");
+	proc_output_release(&o);
+	CTL(w, NULL, 0, &o, "tail", "--from", "0", "--prefix", "order.received", "--count", "1");
+	assert_contains(o.out, "\"promised_by\":\"2099-12-10T00:00:00Z\"");
+	proc_output_release(&o);
+	/* Another value is another order: conflict. */
+	submit_spelt(w, "SO-R1", "-74.5", "2099-12-10T00:00:00Z", 1, &o);
+	assert_contains(o.out, "\"code\":\"conflict\"");
+	proc_output_release(&o);
+	proc_output_release(&a);
+	proc_output_release(&b);
+}
+
+static void test_order_shows_the_allocation_shipment_by_shipment(void **state)
+{
+	struct wmsd_proc *w = *state;
+	load_small_network(w);
+	struct proc_output o = PROC_OUTPUT_INIT;
+	submit_spelt(w, "SO-A1", "-74", "2099-12-10T00:00:00Z", 0, &o);
+	json_t *r = json_loads(o.out, 0, NULL);
+	assert_non_null(r);
+	const json_t *s = json_array_get(
+	    json_object_get(json_object_get(json_object_get(r, "order"), "allocation"),
+	                    "shipments"),
+	    0);
+	assert_non_null(s);
+	char want[256];
+	snprintf(want, sizeof(want),
+	         "    shipment %s from %s: %s standard, cutoff %s, delivery by %s",
+	         json_string_value(json_object_get(s, "id")),
+	         json_string_value(json_object_get(s, "warehouse")),
+	         json_string_value(json_object_get(s, "carrier")),
+	         json_string_value(json_object_get(s, "cutoff")),
+	         json_string_value(json_object_get(s, "delivery_by")));
+	json_decref(r);
+	proc_output_release(&o);
+	CTL(w, NULL, 0, &o, "order", "acme", "SO-A1");
+	assert_contains(o.out, "state allocated");
+	assert_contains(o.out, "  allocation: single, ");
+	assert_contains(o.out, want);
+	assert_contains(o.out, " (on time), allocated\n      ACM-TEE-S              x 2\n");
+	assert_contains(o.out, "  estimate ");
+	/* the summary comes before the timeline */
+	assert_true(strstr(o.out, "allocation:") < strstr(o.out, "timeline:"));
+	proc_output_release(&o);
+}
+
 /* ---- gen-orders ---- */
 
 static void test_gen_orders_is_deterministic_for_a_seed_and_valid(void **state)
@@ -336,6 +420,18 @@ static void test_gen_orders_is_deterministic_for_a_seed_and_valid(void **state)
 	assert_int_equal(proc_read_file(b, &tb, NULL), 0);
 	assert_string_equal(ta, tb);
 	assert_contains(ta, "\"gift_message\"");
+	/* Every customer can be reached by email, every third order by phone too. */
+	size_t lines = 0, emails = 0, phones = 0;
+	for (char *p = ta; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	for (char *p = ta; (p = strstr(p, "\"email\":\"")) != NULL; p++)
+		emails++;
+	for (char *p = ta; (p = strstr(p, "\"phone\":\"")) != NULL; p++)
+		phones++;
+	assert_int_equal(lines, 200);
+	assert_int_equal(emails, 200);
+	assert_int_equal(phones, 200 / 3);
+	assert_contains(ta, "@example.com\"");
 	free(ta);
 	free(tb);
 	struct proc_output o = PROC_OUTPUT_INIT;
@@ -531,6 +627,8 @@ int main(void)
 		T(test_load_stops_at_the_first_refusal_naming_the_element),
 		T(test_submit_counts_accepted_and_groups_refused_lines),
 		T(test_order_shows_state_lines_and_timeline),
+		T(test_an_order_resent_in_another_json_spelling_is_the_same_order),
+		T(test_order_shows_the_allocation_shipment_by_shipment),
 		T(test_gen_orders_is_deterministic_for_a_seed_and_valid),
 		T(test_tail_from_zero_prints_count_events_in_order),
 		T(test_tail_resumes_after_its_cursor),

@@ -252,9 +252,9 @@ static void test_delivered_says_the_day_the_time_in_utc_and_the_place(void **sta
 
 static void test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day(void **state)
 {
-	static const char *const codes[] = { "late_wave",     "short_pick",        "pack_delay",
-		                             "carrier_delay", "carrier_exception", "cutoff_missed",
-		                             "gremlins" };
+	static const char *const codes[] = { "late_at_allocation", "late_wave",     "short_pick",
+		                             "pick_delay",         "pack_delay",    "carrier_delay",
+		                             "carrier_exception",  "cutoff_missed", "gremlins" };
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		char ev[512];
 		snprintf(ev, sizeof(ev),
@@ -364,6 +364,403 @@ static void test_cancelling_an_order_clears_its_delay_memory(void **state)
 	one(*state, "delay", risk);
 	one(*state, "cancelled", EV(51, "order.cancelled", "2026-11-25T04:00:00Z", ""));
 	one(*state, "delay", risk); /* forgotten, so a (re-submitted) order is told again */
+}
+
+/* An order.received for SO-1001 whose ship_to has CONTACT (",\"email\":...", or ""). */
+static struct wms_notify_out received_with(struct wms_notify *n, const char *contact)
+{
+	char ev[512];
+	snprintf(ev, sizeof(ev),
+	         EV(1, "order.received", "2026-11-23T09:00:00Z",
+	            ",\"promised_by\":\"2026-11-26T23:59:59Z\",\"ship_to\":{\"name\":\"Ann\","
+	            "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":\"DE\"%s}"),
+	         contact);
+	return feed(n, ev);
+}
+
+#define OUT_FOR_DELIVERY                                                                           \
+	EV(20, "shipment.out_for_delivery", "2026-11-27T07:12:00Z",                                \
+	   ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\"")
+#define SHIPPED                                                                                    \
+	EV(18, "shipment.shipped", "2026-11-25T15:00:00Z",                                         \
+	   ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\"")
+
+static void test_an_order_with_an_email_only_gets_no_sms(void **state)
+{
+	struct wms_notify_out out = received_with(*state, ",\"email\":\"ann@example.com\"");
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "email");
+	out = feed(*state, OUT_FOR_DELIVERY);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "email");
+	assert_string_equal(out.msg[0].kind, "out_for_delivery");
+	out = feed(*state, EV(23, "shipment.exception", "2026-11-27T10:00:00Z",
+	                      ",\"reason\":\"address\",\"carrier\":\"UPS\""));
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "email");
+}
+
+static void test_an_order_with_a_phone_only_gets_everything_by_sms(void **state)
+{
+	struct wms_notify_out out = received_with(*state, ",\"phone\":\"+49 30 1234567\"");
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "sms");
+	assert_contains(out.msg[0].text, "Thank you for your order SO-1001");
+	out = feed(*state, SHIPPED);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "sms");
+	assert_string_equal(out.msg[0].kind, "shipped");
+	/* A kind with its own text message sends that one, not the email's text as well. */
+	out = feed(*state, OUT_FOR_DELIVERY);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "sms");
+	assert_contains(out.msg[0].text, "Order SO-1001 is out for delivery today");
+}
+
+static void test_an_order_without_email_or_phone_gets_no_message(void **state)
+{
+	assert_int_equal(received_with(*state, "").n, 0);
+	assert_int_equal(feed(*state, SHIPPED).n, 0);
+	assert_int_equal(feed(*state, OUT_FOR_DELIVERY).n, 0);
+	/* An empty contact is no contact. */
+	struct wms_notify *n;
+	assert_int_equal(wms_notify_new(NULL, &n), 0);
+	assert_int_equal(received_with(n, ",\"email\":\"\",\"phone\":\"\"").n, 0);
+	wms_notify_free(n);
+}
+
+static void test_an_order_with_both_gets_email_and_sms_as_the_table_says(void **state)
+{
+	struct wms_notify_out out =
+	    received_with(*state, ",\"email\":\"ann@example.com\",\"phone\":\"+4930123\"");
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "email");
+	out = feed(*state, OUT_FOR_DELIVERY);
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.msg[0].channel, "email");
+	assert_string_equal(out.msg[1].channel, "sms");
+}
+
+/* What a lookup of an order the notifier has not seen answers, and how often it was asked. */
+struct lookup {
+	const char *order_json; /* NULL: the lookup fails */
+	int calls;
+};
+
+static int lookup_fn(void *arg, const char *tenant, const char *order, json_t **out)
+{
+	struct lookup *l = arg;
+	l->calls++;
+	assert_string_equal(tenant, "acme");
+	assert_string_equal(order, "SO-1001");
+	if (l->order_json == NULL)
+		return WMS_ETIMEDOUT;
+	*out = json_loads(l->order_json, 0, NULL);
+	assert_non_null(*out);
+	return 0;
+}
+
+static void test_an_order_not_seen_is_looked_up_once_for_its_channels(void **state)
+{
+	(void)state;
+	struct lookup l = { "{\"tenant\":\"acme\",\"id\":\"SO-1001\",\"promised_by\":"
+		            "\"2026-11-26T23:59:59Z\",\"ship_to\":{\"name\":\"Ann\",\"phone\":"
+		            "\"+4930123\"},\"state\":\"shipped\"}",
+		            0 };
+	struct wms_notify_opts o = WMS_NOTIFY_OPTS_INIT;
+	struct wms_notify *n;
+	o.lookup = lookup_fn;
+	o.lookup_arg = &l;
+	assert_int_equal(wms_notify_new(&o, &n), 0);
+	/* Events that say nothing to the customer ask nothing. */
+	assert_int_equal(
+	    feed(n, EV(3, "order.picked", "2026-11-25T10:00:00Z", ",\"shipment\":\"S1\"")).n, 0);
+	assert_int_equal(l.calls, 0);
+	struct wms_notify_out out = feed(n, SHIPPED);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "sms");
+	out = feed(n, OUT_FOR_DELIVERY);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].channel, "sms");
+	assert_int_equal(l.calls, 1); /* remembered */
+	wms_notify_free(n);
+
+	/* A lookup that cannot tell: the table's channels, and asked again next time. */
+	l = (struct lookup){ NULL, 0 };
+	assert_int_equal(wms_notify_new(&o, &n), 0);
+	out = feed(n, OUT_FOR_DELIVERY);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(feed(n, SHIPPED).n, 1);
+	assert_int_equal(l.calls, 2);
+	wms_notify_free(n);
+}
+
+static void test_the_order_memory_is_bounded(void **state)
+{
+	(void)state;
+	struct wms_notify_opts o = WMS_NOTIFY_OPTS_INIT;
+	struct wms_notify *n;
+	o.order_memory = 1;
+	assert_int_equal(wms_notify_new(&o, &n), 0);
+	/* SO-1001 reachable by phone only, then forgotten for another order: not known, so the
+	 * table's channels again. */
+	assert_int_equal(received_with(n, ",\"phone\":\"+4930123\"").n, 1);
+	assert_string_equal(feed(n, SHIPPED).msg[0].channel, "sms");
+	feed(n, "{\"seq\":2,\"type\":\"order.received\",\"tenant\":\"acme\",\"order\":\"OTHER\","
+	        "\"ship_to\":{\"email\":\"x@example.com\"}}");
+	assert_int_equal(feed(n, OUT_FOR_DELIVERY).n, 2);
+	wms_notify_free(n);
+}
+
+static void test_a_backorder_that_waits_to_ship_complete_is_not_out_of_stock(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "backordered",
+	        EV(7, "order.backordered", "2026-11-23T09:00:01Z",
+	           ",\"reason\":\"no single warehouse holds the whole order and splitting is "
+	           "not allowed for this order\",\"missing\":[]"));
+	assert_lacks(m.text, "out of stock");
+	assert_lacks(m.text, "splitting");
+	assert_contains(m.text, "Your order SO-1001 is waiting so that it can be sent to you "
+	                        "complete");
+	assert_contains(m.text, "new delivery date");
+	m = one(*state, "backordered",
+	        EV(8, "order.backordered", "2026-11-23T09:00:01Z",
+	           ",\"reason\":\"no warehouse offers service 'same_day'\",\"missing\":[]"));
+	assert_lacks(m.text, "out of stock");
+	assert_contains(m.text, "with the delivery service you chose");
+	m = one(*state, "backordered",
+	        EV(9, "order.backordered", "2026-11-23T09:00:01Z", ",\"reason\":\"gremlins\""));
+	assert_lacks(m.text, "out of stock");
+	assert_lacks(m.text, "gremlins");
+	assert_contains(m.text, "on hold");
+}
+
+/*
+ * Feeds every event of the engine's log to N; the messages of the events of TYPE in *OUT, and
+ * in *KINDS (may be NULL) how many messages of kind KIND the whole log produced.
+ */
+static size_t feed_log(struct tengine *t, struct wms_notify *n, const char *type,
+                       struct wms_notify_out *out, const char *kind, size_t *kinds)
+{
+	json_t *ev = tcall_ok(t, "{\"op\":\"events.read\"}");
+	size_t i, hits = 0;
+	json_t *e;
+	if (kinds)
+		*kinds = 0;
+	json_array_foreach(json_object_get(ev, "events"), i, e)
+	{
+		struct wms_notify_out o;
+		assert_int_equal(wms_notify_event(n, e, &o), 0);
+		if (strcmp(json_string_value(json_object_get(e, "type")), type) == 0) {
+			*out = o;
+			hits++;
+		}
+		for (size_t m = 0; kinds && m < o.n; m++)
+			*kinds += strcmp(o.msg[m].kind, kind) == 0;
+	}
+	json_decref(ev);
+	return hits;
+}
+
+/*
+ * The contract with the engine's own reason: a tenant that does not split, and an order whose
+ * two skus are in two warehouses, is backordered with missing [] (PROTOCOL.md 5.4 rule 5).
+ */
+static void test_a_no_split_backorder_the_engine_emits_says_the_order_waits(void **state)
+{
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t); /* SKU-1..5 at W1 */
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+	                         "\"Acme\",\"allow_split\":false}}"));
+	json_decref(tcall_ok(
+	    &t, "{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W2\",\"name\":\"Two\","
+	        "\"timezone\":\"UTC\",\"location\":{\"lat\":48.1,\"lon\":11.6},\"layout\":{"
+	        "\"aisles\":4,\"slots_per_side\":10,\"slot_length\":1,\"aisle_spacing\":5},"
+	        "\"carriers\":[{\"carrier\":\"DHL\",\"service\":\"standard\",\"cutoff\":"
+	        "\"17:00\",\"transit_days\":2,\"cost\":4.5}]}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"item.put\",\"item\":{\"tenant\":\"acme\",\"sku\":"
+	                         "\"SKU-9\",\"weight_g\":100}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.receive\",\"warehouse\":\"W2\",\"location\":"
+	                         "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-9\",\"qty\":5,"
+	                         "\"idem_key\":\"w2\"}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1},"
+	                         "{\"sku\":\"SKU-9\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\","
+	                         "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":"
+	                         "\"DE\",\"email\":\"ann@example.com\"},\"service\":\"standard\","
+	                         "\"promised_by\":\"2026-11-30T23:59:59Z\"}}"));
+	struct wms_notify_out out;
+	assert_int_equal(feed_log(&t, *state, "order.backordered", &out, NULL, NULL), 1);
+	tengine_close(&t);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].kind, "backordered");
+	assert_lacks(out.msg[0].text, "out of stock");
+	assert_contains(out.msg[0].text, "sent to you complete");
+}
+
+static void test_an_order_late_at_allocation_is_told_at_once_and_only_once(void **state)
+{
+	received_with(*state, ",\"email\":\"ann@example.com\"");
+	struct wms_notify_msg m =
+	    one(*state, "delay",
+	        EV(2, "order.allocated", "2026-11-23T09:00:00Z",
+	           ",\"decision\":\"single\",\"on_time\":false,\"delivery_by\":"
+	           "\"2026-11-28T23:59:59Z\",\"shipments\":[]"));
+	assert_contains(m.text, "Your order SO-1001 will arrive later than we promised: the "
+	                        "earliest we can deliver it is Sat 28 Nov (we had promised Thu 26 "
+	                        "Nov).");
+	/* The engine's order.at_risk for the same lateness, even a few hours off, is no news. */
+	assert_int_equal(feed(*state, EV(3, "order.at_risk", "2026-11-23T09:00:00Z",
+	                                 ",\"reason\":\"late_at_allocation\",\"estimate\":"
+	                                 "\"2026-11-28T18:00:00Z\",\"promised_by\":"
+	                                 "\"2026-11-26T23:59:59Z\""))
+	                     .n,
+	                 0);
+	/* A later day is. */
+	m = one(*state, "delay",
+	        EV(4, "order.at_risk", "2026-11-24T09:00:00Z",
+	           ",\"reason\":\"carrier_delay\",\"estimate\":\"2026-11-29T18:00:00Z\","
+	           "\"promised_by\":\"2026-11-26T23:59:59Z\""));
+	assert_contains(m.text, "New expected delivery: Sun 29 Nov");
+	/* On time at allocation: nothing to say. */
+	assert_int_equal(feed(*state, EV(5, "order.allocated", "2026-11-23T09:00:00Z",
+	                                 ",\"on_time\":true,\"delivery_by\":"
+	                                 "\"2026-11-25T23:59:59Z\""))
+	                     .n,
+	                 0);
+	/* The at_risk first (another order): the allocation then repeats nothing. */
+	one(*state, "delay",
+	    "{\"seq\":6,\"type\":\"order.at_risk\",\"tenant\":\"acme\",\"order\":\"SO-2\","
+	    "\"estimate\":\"2026-11-28T18:00:00Z\"}");
+	assert_int_equal(feed(*state, "{\"seq\":7,\"type\":\"order.allocated\",\"tenant\":\"acme\","
+	                              "\"order\":\"SO-2\",\"on_time\":false,\"delivery_by\":"
+	                              "\"2026-11-28T23:59:59Z\"}")
+	                     .n,
+	                 0);
+}
+
+/* Late by hours, on the promised day: "Thu 26 Nov (we had promised Thu 26 Nov)" says nothing. */
+static void test_a_delay_within_the_promised_day_says_later_in_the_day(void **state)
+{
+	received_with(*state, ",\"email\":\"ann@example.com\""); /* promised 26 Nov 23:59:59 */
+	struct wms_notify_msg m =
+	    one(*state, "delay",
+	        EV(2, "order.allocated", "2026-11-23T09:00:00Z",
+	           ",\"on_time\":false,\"delivery_by\":\"2026-11-26T23:59:59.999Z\""));
+	assert_contains(m.text, "it should still reach you on Thu 26 Nov, but later in the day.");
+	assert_lacks(m.text, "we had promised");
+	m = one(*state, "delay",
+	        "{\"seq\":3,\"type\":\"order.at_risk\",\"tenant\":\"acme\",\"order\":\"SO-2\","
+	        "\"reason\":\"late_wave\",\"estimate\":\"2026-11-26T20:00:00Z\",\"promised_by\":"
+	        "\"2026-11-26T12:00:00Z\"}");
+	assert_contains(m.text,
+	                "It should still reach you on Thu 26 Nov, but later in the day than "
+	                "we promised.");
+	assert_lacks(m.text, "we had promised");
+}
+
+/* The contract: the engine's order.allocated for an order it cannot deliver in time. */
+static void test_a_late_allocation_the_engine_emits_gives_the_delay_notice(void **state)
+{
+	struct tengine t;
+	tengine_open(&t); /* simulated clock: 2026-11-24T08:00Z; W1 delivers in 2 days */
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\",\"email\":"
+	                         "\"ann@example.com\"},\"service\":\"standard\",\"promised_by\":"
+	                         "\"2026-11-25T12:00:00Z\"}}"));
+	struct wms_notify_out out;
+	size_t delays;
+	assert_int_equal(feed_log(&t, *state, "order.allocated", &out, "delay", &delays), 1);
+	tengine_close(&t);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].kind, "delay");
+	assert_contains(out.msg[0].text, "(we had promised Wed 25 Nov)");
+	/* The engine's own order.at_risk (late_at_allocation) for it repeats nothing. */
+	assert_int_equal(delays, 1);
+}
+
+static void test_a_voucher_percent_the_engine_keeps_as_a_real_is_named(void **state)
+{
+	static const struct {
+		const char *pct, *want;
+	} cases[] = { { "15.0", "here is a 15% voucher" },
+		      { "12.5", "here is a 12.5% voucher" },
+		      { "0", "here is a voucher for" } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.late\",\"tenant\":\"acme\",\"order\":"
+		         "\"SO-%zu\",\"compensation\":{\"kind\":\"voucher\",\"percent\":%s}}",
+		         80 + i, i, cases[i].pct);
+		assert_contains(one(*state, "apology", ev).text, cases[i].want);
+	}
+}
+
+/* The engine always sends a text; its default sentence is not repeated after our own words. */
+static void test_the_engines_default_offer_text_is_not_repeated(void **state)
+{
+	static const struct {
+		const char *comp, *want;
+	} cases[] = {
+		{ "{\"kind\":\"voucher\",\"percent\":10,\"text\":\"a 10% voucher for your next "
+		  "order\"}",
+		  "As an apology, here is a 10% voucher for your next order." },
+		{ "{\"kind\":\"voucher\",\"percent\":12.5,\"text\":\"a 12.5% voucher for your next "
+		  "order\"}",
+		  "As an apology, here is a 12.5% voucher for your next order." },
+		{ "{\"kind\":\"free_shipping\",\"text\":\"free shipping on your next order\"}",
+		  "As an apology, your next order ships free." },
+		{ "{\"kind\":\"replacement_express\",\"text\":\"a replacement shipped express at "
+		  "no "
+		  "cost\"}",
+		  "express delivery at no cost." },
+		{ "{\"kind\":\"voucher\",\"percent\":10,\"text\":\"a 10% voucher for your next "
+		  "order, "
+		  "code SORRY\"}",
+		  "here is a 10% voucher for your next order: a 10% voucher for your next order, "
+		  "code "
+		  "SORRY." },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char ev[512];
+		snprintf(ev, sizeof(ev),
+		         "{\"seq\":%zu,\"type\":\"order.late\",\"tenant\":\"acme\",\"order\":"
+		         "\"SO-%zu\",\"compensation\":%s}",
+		         90 + i, i, cases[i].comp);
+		struct wms_notify_msg m = one(*state, "apology", ev);
+		assert_contains(m.text, cases[i].want);
+	}
+}
+
+/* The contract: the apology for the engine's own order.late, with its own text. */
+static void test_the_apology_for_an_engine_late_event_says_the_offer_once(void **state)
+{
+	struct tengine t;
+	tengine_open(&t); /* 2026-11-24T08:00Z */
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"acme\",\"name\":"
+	                         "\"Acme\",\"compensation\":[{\"when\":\"late\",\"kind\":"
+	                         "\"voucher\",\"percent\":10}]}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\",\"email\":"
+	                         "\"ann@example.com\"},\"service\":\"express\",\"promised_by\":"
+	                         "\"2026-11-25T12:00:00Z\"}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-26T00:00:00Z\"}"));
+	struct wms_notify_out out;
+	assert_int_equal(feed_log(&t, *state, "order.late", &out, NULL, NULL), 1);
+	tengine_close(&t);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.msg[0].kind, "apology");
+	assert_contains(out.msg[0].text, "As an apology, here is a 10% voucher for your next "
+	                                 "order.");
+	assert_lacks(out.msg[0].text, "order: a 10%");
 }
 
 static void test_late_order_apologises_with_each_kind_of_compensation(void **state)
@@ -705,6 +1102,20 @@ int main(void)
 		T(test_the_same_order_id_of_two_tenants_is_two_orders),
 		T(test_a_risk_still_within_the_promise_says_so),
 		T(test_cancelling_an_order_clears_its_delay_memory),
+		T(test_an_order_with_an_email_only_gets_no_sms),
+		T(test_an_order_with_a_phone_only_gets_everything_by_sms),
+		T(test_an_order_without_email_or_phone_gets_no_message),
+		T(test_an_order_with_both_gets_email_and_sms_as_the_table_says),
+		T(test_an_order_not_seen_is_looked_up_once_for_its_channels),
+		T(test_the_order_memory_is_bounded),
+		T(test_a_backorder_that_waits_to_ship_complete_is_not_out_of_stock),
+		T(test_a_no_split_backorder_the_engine_emits_says_the_order_waits),
+		T(test_an_order_late_at_allocation_is_told_at_once_and_only_once),
+		T(test_a_delay_within_the_promised_day_says_later_in_the_day),
+		T(test_a_late_allocation_the_engine_emits_gives_the_delay_notice),
+		T(test_a_voucher_percent_the_engine_keeps_as_a_real_is_named),
+		T(test_the_engines_default_offer_text_is_not_repeated),
+		T(test_the_apology_for_an_engine_late_event_says_the_offer_once),
 		T(test_late_order_apologises_with_each_kind_of_compensation),
 		T(test_lateness_is_said_in_minutes_hours_or_days),
 		T(test_an_address_exception_asks_for_action_by_email_and_sms),

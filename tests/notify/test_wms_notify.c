@@ -270,6 +270,79 @@ static void test_direct_mode_resumes_after_its_cursor(void **state)
 	proc_output_release(&o);
 }
 
+/* Submits order ID of acme with CONTACT in its ship_to (",\"phone\":...", or ""). */
+static void submit_one(struct wmsd_proc *w, const char *id, const char *contact)
+{
+	char body[1024];
+	struct proc_output o = PROC_OUTPUT_INIT;
+	snprintf(body, sizeof(body),
+	         "{\"order\":{\"tenant\":\"acme\",\"id\":\"%s\",\"lines\":[{\"sku\":\"ACM-TEE-S\","
+	         "\"qty\":1}],\"ship_to\":{\"name\":\"Ann Lee\",\"address\":\"1 Main St\","
+	         "\"postal_code\":\"10001\",\"country\":\"US\"%s},\"service\":\"standard\","
+	         "\"promised_by\":\"2099-01-01T00:00:00Z\"}}",
+	         id, contact);
+	CTL(w, &o, "call", "order.submit", body);
+	proc_output_release(&o);
+}
+
+static void cancel_one(struct wmsd_proc *w, const char *id)
+{
+	char body[256];
+	struct proc_output o = PROC_OUTPUT_INIT;
+	snprintf(body, sizeof(body), "{\"tenant\":\"acme\",\"id\":\"%s\"}", id);
+	CTL(w, &o, "call", "order.cancel", body);
+	proc_output_release(&o);
+}
+
+/*
+ * Messages go on the channels the order has, also after a restart: the second run never sees
+ * the orders' order.received (before its cursor) and asks the engine (order.get).
+ */
+static void test_channels_follow_the_orders_contacts_across_a_restart(void **state)
+{
+	struct wmsd_proc *w = *state;
+	char cur[PATH_MAX + 16];
+	snprintf(cur, sizeof(cur), "%s/notify.cursor", w->dir);
+	load_network(w);
+	submit_one(w, "PH-1", ",\"phone\":\"+1 202 555 0100\"");
+	submit_one(w, "EM-1", ",\"email\":\"ann@example.com\"");
+	submit_one(w, "NO-1", "");
+	struct proc_output o = PROC_OUTPUT_INIT;
+	NOTIFY(w, NULL, 0, &o, "--url", w->url, "--events", w->events_url, "--from", "0",
+	       "--cursor", cur, "--idle-exit", "1");
+	assert_contains(o.out, " acme PH-1 sms received: Thank you for your order PH-1");
+	assert_contains(o.out, " acme EM-1 email received: Thank you for your order EM-1");
+	assert_null(strstr(o.out, "NO-1"));
+	proc_output_release(&o);
+
+	cancel_one(w, "PH-1");
+	cancel_one(w, "EM-1");
+	cancel_one(w, "NO-1");
+	NOTIFY(w, NULL, 0, &o, "--url", w->url, "--events", w->events_url, "--cursor", cur,
+	       "--idle-exit", "1");
+	assert_contains(o.out, " acme PH-1 sms cancelled: Your order PH-1 has been cancelled");
+	assert_contains(o.out, " acme EM-1 email cancelled: Your order EM-1 has been cancelled");
+	assert_null(strstr(o.out, "PH-1 email"));
+	assert_null(strstr(o.out, "NO-1"));
+	assert_null(strstr(o.out, "received:")); /* resumed after them */
+	proc_output_release(&o);
+
+	/* The same through --stdin: with --url it asks the engine too. */
+	struct proc_output t = PROC_OUTPUT_INIT;
+	CTL(w, &t, "tail", "--from", "0", "--prefix", "order.cancelled", "--json", "--idle-exit",
+	    "1");
+	NOTIFY(w, t.out, 0, &o, "--stdin", "--url", w->url);
+	assert_contains(o.out, " acme PH-1 sms cancelled:");
+	assert_null(strstr(o.out, "NO-1"));
+	proc_output_release(&o);
+	/* Without --url it cannot know: the table's channel. */
+	NOTIFY(w, t.out, 0, &o, "--stdin");
+	assert_contains(o.out, " acme PH-1 email cancelled:");
+	assert_contains(o.out, " acme NO-1 email cancelled:");
+	proc_output_release(&o);
+	proc_output_release(&t);
+}
+
 /*
  * Exactly once across kill -9: the service appends to one file and is killed again and again
  * while orders arrive; each restart resumes from the cursor or the file's last line. Every
@@ -363,6 +436,7 @@ int main(void)
 		T(test_a_torn_last_line_is_cut_before_resuming),
 		T(test_direct_mode_announces_every_submitted_order_once),
 		T(test_direct_mode_resumes_after_its_cursor),
+		T(test_channels_follow_the_orders_contacts_across_a_restart),
 		T(test_a_service_killed_repeatedly_announces_every_order_once),
 #undef T
 	};

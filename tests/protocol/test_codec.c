@@ -282,6 +282,175 @@ static void test_gtin_shorthand_strings_and_objects_both_validate(void **state)
 	assert_string_equal(err.field, "item.gtins[0]");
 }
 
+/* Parses TEXT, which must be valid, and returns its tree (the caller json_decrefs it). */
+static json_t *parsed(const char *text)
+{
+	struct wms_request req = WMS_REQUEST_INIT;
+	struct wms_error err = WMS_ERROR_INIT;
+	if (wms_request_parse(text, strlen(text), &req, &err) != 0)
+		fail_msg("refused with %s (%s): %s", wms_errname(err.code), err.message, text);
+	json_t *root = json_incref(req.root);
+	wms_request_release(&req);
+	return root;
+}
+
+static const char *str_at(const json_t *o, const char *a, const char *b)
+{
+	const json_t *v = json_object_get(o, a);
+	return json_string_value(b ? json_object_get(v, b) : v);
+}
+
+static void test_timestamps_are_rewritten_to_the_engines_utc_spelling(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sent, *kept;
+	} cases[] = {
+		{ "2026-12-10t00:00:00z", "2026-12-10T00:00:00Z" },
+		{ "2026-12-31T23:59:60Z", "2026-12-31T23:59:59Z" },
+		{ "2026-12-08T23:59:59.123456+02:00", "2026-12-08T21:59:59.123Z" },
+		{ "2026-12-08 10:00:00.000-05:30", "2026-12-08T15:30:00Z" },
+		{ "2026-11-27T23:59:59Z", "2026-11-27T23:59:59Z" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char t[1024];
+		snprintf(t, sizeof(t),
+		         "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"SO-1\","
+		         "\"lines\":[{\"sku\":\"A\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\","
+		         "\"address\":\"M\",\"postal_code\":\"1\",\"country\":\"DE\"},"
+		         "\"service\":\"s\",\"promised_by\":\"%s\",\"placed_at\":\"%s\"}}",
+		         cases[i].sent, cases[i].sent);
+		json_t *r = parsed(t);
+		json_t *o = json_object_get(r, "order");
+		assert_string_equal(str_at(o, "promised_by", NULL), cases[i].kept);
+		assert_string_equal(str_at(o, "placed_at", NULL), cases[i].kept);
+		json_decref(r);
+	}
+	/* Every op's timestamps, not only the order's. */
+	json_t *r =
+	    parsed("{\"op\":\"carrier.event\",\"tracking\":\"1Z\",\"status\":\"in_transit\","
+	           "\"at\":\"2026-12-10t08:00:00+01:00\",\"estimate\":"
+	           "\"2026-12-12T18:00:00.5Z\"}");
+	assert_string_equal(str_at(r, "at", NULL), "2026-12-10T07:00:00Z");
+	assert_string_equal(str_at(r, "estimate", NULL), "2026-12-12T18:00:00.500Z");
+	json_decref(r);
+	r = parsed("{\"op\":\"report.otif\",\"from\":\"2026-12-01t00:00:00Z\",\"to\":"
+	           "\"2026-12-02T00:00:00+00:00\"}");
+	assert_string_equal(str_at(r, "from", NULL), "2026-12-01T00:00:00Z");
+	assert_string_equal(str_at(r, "to", NULL), "2026-12-02T00:00:00Z");
+	json_decref(r);
+}
+
+static void test_number_fields_become_reals_and_integer_fields_stay_integers(void **state)
+{
+	(void)state;
+	json_t *r =
+	    parsed("{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"SO-1\","
+	           "\"lines\":[{\"sku\":\"A\",\"qty\":2}],\"ship_to\":{\"name\":\"Ann\","
+	           "\"address\":\"M\",\"postal_code\":\"1\",\"country\":\"US\",\"lat\":40,"
+	           "\"lon\":-74},\"service\":\"s\",\"promised_by\":"
+	           "\"2026-11-27T23:59:59Z\",\"priority\":3}}");
+	json_t *o = json_object_get(r, "order"), *st = json_object_get(o, "ship_to");
+	assert_true(json_is_real(json_object_get(st, "lat")));
+	assert_true(json_is_real(json_object_get(st, "lon")));
+	assert_true(json_real_value(json_object_get(st, "lon")) == -74.0);
+	assert_true(json_is_integer(json_object_get(o, "priority")));
+	assert_true(json_is_integer(
+	    json_object_get(json_array_get(json_object_get(o, "lines"), 0), "qty")));
+	json_decref(r);
+	/* Nested and in arrays of objects: a warehouse's layout and carriers. */
+	r = parsed("{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W1\",\"name\":\"One\","
+	           "\"location\":{\"lat\":52,\"lon\":13},\"layout\":{\"aisles\":2,"
+	           "\"slots_per_side\":4,\"slot_length\":1,\"aisle_spacing\":3,\"depot\":{"
+	           "\"aisle\":1,\"offset\":2}},\"carriers\":[{\"carrier\":\"UPS\",\"service\":"
+	           "\"standard\",\"cutoff\":\"17:00\",\"transit_days\":2,\"cost\":7}]}}");
+	json_t *w = json_object_get(r, "warehouse"), *l = json_object_get(w, "layout");
+	assert_true(json_is_real(json_object_get(json_object_get(w, "location"), "lat")));
+	assert_true(json_is_real(json_object_get(l, "slot_length")));
+	assert_true(json_is_integer(json_object_get(l, "aisles")));
+	assert_true(json_is_real(json_object_get(json_object_get(l, "depot"), "offset")));
+	assert_true(json_is_integer(json_object_get(json_object_get(l, "depot"), "aisle")));
+	json_t *c = json_array_get(json_object_get(w, "carriers"), 0);
+	assert_true(json_is_real(json_object_get(c, "cost")));
+	assert_true(json_is_integer(json_object_get(c, "transit_days")));
+	json_decref(r);
+}
+
+/* An order written by two JSON serialisers (-74 and -74.0, "z" and "Z") is the same order:
+ * what the engine compares for an idempotent resend (PROTOCOL.md 4) is equal. */
+static void test_an_order_resent_in_another_spelling_is_the_same_content(void **state)
+{
+	(void)state;
+#define RESEND_FMT                                                                                 \
+	"{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"SO-1\",\"lines\":[{"     \
+	"\"sku\":\"A\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\",\"address\":\"M\","               \
+	"\"postal_code\":\"1\",\"country\":\"US\",\"lat\":%s,\"lon\":%s},\"service\":\"s\","       \
+	"\"promised_by\":\"%s\"}}"
+	char a[1024], b[1024], c[1024];
+	snprintf(a, sizeof(a), RESEND_FMT, "40.7128", "-74", "2026-12-10t00:00:00z");
+	snprintf(b, sizeof(b), RESEND_FMT, "40.712800000000001", "-74.0", "2026-12-10T00:00:00Z");
+	snprintf(c, sizeof(c), RESEND_FMT, "40.7128", "-74.5", "2026-12-10T00:00:00Z");
+	json_t *ra = parsed(a), *rb = parsed(b), *rc = parsed(c);
+	assert_true(json_equal(json_object_get(ra, "order"), json_object_get(rb, "order")));
+	assert_false(json_equal(json_object_get(ra, "order"), json_object_get(rc, "order")));
+	json_decref(ra);
+	json_decref(rb);
+	json_decref(rc);
+}
+
+/* Regression: a number jansson cannot hold made the whole request bad_json "too big integer"
+ * with no field; it is a number out of range, and its field is named when it can be found. */
+static void test_a_number_too_large_for_json_is_out_of_range_with_its_field(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	char t[1024];
+	snprintf(t, sizeof(t), QTY_FMT, "100000000000000000000");
+	assert_int_equal(parse(t, &err), WMS_ERANGE);
+	assert_string_equal(err.field, "order.lines[0].qty");
+	assert_non_null(strstr(err.message, "100000000000000000000"));
+	assert_non_null(strstr(err.message, "line 1 column 85"));
+	assert_non_null(strstr(err.message, "must be 1 to 100000"));
+	assert_int_equal(t[84], '1'); /* column 85 is where the number starts */
+	snprintf(t, sizeof(t), QTY_FMT, "-1e400");
+	assert_int_equal(parse(t, &err), WMS_ERANGE);
+	assert_string_equal(err.field, "order.lines[0].qty");
+	assert_non_null(strstr(err.message, "-1e400"));
+
+	/* A number field, on the second line of the request; req_id is still echoed. */
+	struct wms_request req = WMS_REQUEST_INIT;
+	const char *lat = "{\"op\":\"order.submit\",\"req_id\":\"r-9\",\"order\":{\"ship_to\":\n"
+	                  "{\"lat\":1e400}}}";
+	err = (struct wms_error)WMS_ERROR_INIT;
+	assert_int_equal(wms_request_parse(lat, strlen(lat), &req, &err), WMS_ERANGE);
+	assert_string_equal(err.field, "order.ship_to.lat");
+	assert_non_null(strstr(err.message, "1e400 (line 2 column 8)"));
+	assert_non_null(strstr(err.message, "must be -90 to 90"));
+	assert_non_null(req.req_id);
+	assert_string_equal(req.req_id, "r-9");
+	wms_request_release(&req);
+
+	/* Not a field of the op: the path, and jansson's range. */
+	assert_int_equal(parse("{\"op\":\"ping\",\"x\":[0,123456789012345678901234567890]}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.field, "x[1]");
+	assert_non_null(strstr(err.message, "9223372036854775807"));
+	/* No op to follow: no field, but still the number, where it is and the range. */
+	assert_int_equal(parse("{\"qty\":99999999999999999999}", &err), WMS_ERANGE);
+	assert_string_equal(err.field, "");
+	assert_non_null(strstr(err.message, "99999999999999999999 at line 1 column 8"));
+	assert_non_null(strstr(err.message, "1.8e308"));
+	/* A number of 300 digits is quoted cut. */
+	char big[400];
+	memset(big, '9', 300);
+	big[300] = '\0';
+	snprintf(t, sizeof(t), QTY_FMT, big);
+	assert_int_equal(parse(t, &err), WMS_ERANGE);
+	assert_string_equal(err.field, "order.lines[0].qty");
+	assert_non_null(strstr(err.message, "999..."));
+	assert_null(strstr(err.message, big));
+}
+
 static void test_every_error_code_has_a_distinct_wire_name(void **state)
 {
 	(void)state;
@@ -333,6 +502,10 @@ int main(void)
 		cmocka_unit_test(test_oversize_message_is_too_large),
 		cmocka_unit_test(test_req_id_is_kept_even_when_validation_fails),
 		cmocka_unit_test(test_gtin_shorthand_strings_and_objects_both_validate),
+		cmocka_unit_test(test_timestamps_are_rewritten_to_the_engines_utc_spelling),
+		cmocka_unit_test(test_number_fields_become_reals_and_integer_fields_stay_integers),
+		cmocka_unit_test(test_an_order_resent_in_another_spelling_is_the_same_content),
+		cmocka_unit_test(test_a_number_too_large_for_json_is_out_of_range_with_its_field),
 		cmocka_unit_test(test_every_error_code_has_a_distinct_wire_name),
 		cmocka_unit_test(test_every_op_has_a_schema_and_unique_name),
 	};

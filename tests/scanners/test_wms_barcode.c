@@ -121,6 +121,36 @@ static void test_stdin_gets_one_json_line_per_input_line(void **state)
 	assert_int_equal(lines, 6);
 }
 
+/* Regression: every line over 4096 bytes was reported as "scan of 4097 bytes". */
+static void test_an_overlong_stdin_line_is_bad_length_with_its_real_length(void **state)
+{
+	static const size_t lens[] = { 4097, 5000, 100000 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		char *input = malloc(lens[i] + 32), out[4096], want[128];
+		assert_non_null(input);
+		memset(input, '0', lens[i]);
+		/* the long line, then a good scan: one answer each, in order */
+		strcpy(input + lens[i], "\n4006381333931\n");
+		assert_int_equal(run("", input, out, sizeof(out)), 0);
+		free(input);
+		snprintf(want, sizeof(want),
+		         "{\"ok\":false,\"error_class\":\"bad_length\",\"message\":\"scan of %zu "
+		         "bytes is longer than 4096\"}\n",
+		         lens[i]);
+		assert_true(strncmp(out, want, strlen(want)) == 0);
+		assert_non_null(strstr(out + strlen(want), "\"gtin\":\"04006381333931\""));
+	}
+	/* 4096 bytes is within the limit: judged as a scan, not refused for its length. */
+	char *input = malloc(4096 + 2), out[4096];
+	assert_non_null(input);
+	memset(input, '0', 4096);
+	strcpy(input + 4096, "\n");
+	assert_int_equal(run("", input, out, sizeof(out)), 0);
+	free(input);
+	assert_null(strstr(out, "longer than"));
+}
+
 static void test_gs_alias_option_applies_to_every_code(void **state)
 {
 	char out[1024];
@@ -160,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_a_label_prints_its_internal_type_and_id),
 		cmocka_unit_test(test_a_refused_scan_prints_the_class_and_still_exits_0),
 		cmocka_unit_test(test_stdin_gets_one_json_line_per_input_line),
+		cmocka_unit_test(test_an_overlong_stdin_line_is_bad_length_with_its_real_length),
 		cmocka_unit_test(test_gs_alias_option_applies_to_every_code),
 		cmocka_unit_test(test_usage_errors_exit_2),
 		cmocka_unit_test(test_help_describes_the_options_and_exits_0),

@@ -16,6 +16,7 @@
 #include "wms/ops.h"
 #include "wms/time.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -717,7 +718,8 @@ out:
 
 static const char order_usage[] =
     "usage: wmsctl order [--json] TENANT ID\n"
-    "  Shows an order: its state, ship-to, lines and the timeline of its events.\n"
+    "  Shows an order: its state, ship-to, lines, allocation (each shipment's warehouse,\n"
+    "  carrier, cutoff, delivery and lines), estimate and the timeline of its events.\n"
     "  --json  print the raw order.get reply\n";
 
 /* Appends the details of event EV worth a glance: scalars as k=v, arrays by their size. */
@@ -767,6 +769,38 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt)
 	return s ? s : dflt;
 }
 
+/*
+ * The allocation (PROTOCOL.md 5.3): the decision and its reason, then each shipment: where it
+ * ships from, with which carrier, the cutoff it aims at, the planned delivery, its state and
+ * tracking once shipped, and its lines.
+ */
+static void print_allocation(const json_t *a)
+{
+	if (!json_is_object(a)) {
+		printf("  allocation: none\n");
+		return;
+	}
+	printf("  allocation: %s, %s\n", str_or(a, "decision", "?"), str_or(a, "reason", ""));
+	size_t i, j;
+	json_t *s, *l;
+	json_array_foreach(json_object_get(a, "shipments"), i, s)
+	{
+		const json_t *ot = json_object_get(s, "on_time");
+		printf("    shipment %s from %s: %s %s, cutoff %s, delivery by %s%s, %s",
+		       str_or(s, "id", "?"), str_or(s, "warehouse", "?"), str_or(s, "carrier", "?"),
+		       str_or(s, "service", ""), str_or(s, "cutoff", "?"),
+		       str_or(s, "delivery_by", "?"),
+		       json_is_boolean(ot) ? (json_is_true(ot) ? " (on time)" : " (late)") : "",
+		       str_or(s, "state", "?"));
+		if (json_string_value(json_object_get(s, "tracking")))
+			printf(", tracking %s", str_or(s, "tracking", ""));
+		putchar('\n');
+		json_array_foreach(json_object_get(s, "lines"), j, l)
+		    printf("      %-22s x %lld\n", str_or(l, "sku", "?"),
+		           (long long)json_integer_value(json_object_get(l, "qty")));
+	}
+}
+
 static void print_order(const json_t *o)
 {
 	const json_t *st = json_object_get(o, "ship_to");
@@ -784,6 +818,11 @@ static void print_order(const json_t *o)
 	json_array_foreach(json_object_get(o, "lines"), i, v)
 	    printf("    %-24s x %lld\n", str_or(v, "sku", "?"),
 	           (long long)json_integer_value(json_object_get(v, "qty")));
+	print_allocation(json_object_get(o, "allocation"));
+	const json_t *ot = json_object_get(o, "on_time");
+	if (json_string_value(json_object_get(o, "estimate")))
+		printf("  estimate %s%s\n", str_or(o, "estimate", ""),
+		       json_is_boolean(ot) ? (json_is_true(ot) ? ", on time" : ", late") : "");
 	printf("  timeline:\n");
 	json_array_foreach(json_object_get(o, "timeline"), i, v)
 	{
@@ -1195,8 +1234,9 @@ static const char gen_usage[] =
     "usage: wmsctl gen-orders --network FILE --count N [--seed S] [--tenant T]\n"
     "                         [--start RFC3339] [--country CC] [--id-prefix P]\n"
     "  Prints N random but valid orders (JSON lines) for the items of a network file:\n"
-    "  1-5 lines each, ship-to near a warehouse, a service that warehouse offers,\n"
-    "  promised_by = start + transit days + 1-3 days. The same seed gives the same orders.\n"
+    "  1-5 lines each, ship-to near a warehouse (an email, a phone on every third order),\n"
+    "  a service that warehouse offers, promised_by = start + transit days + 1-3 days.\n"
+    "  The same seed gives the same orders.\n"
     "  --seed S       PRNG seed (default: from the clock, printed on stderr)\n"
     "  --tenant T     only orders of tenant T (default: all tenants with items)\n"
     "  --start TIME   the orders' placement time (default: now)\n"
@@ -1264,6 +1304,16 @@ static const char *const gifts[] = { "Happy birthday!", "Congratulations on the 
 	                             "With love, from all of us", "Thank you for everything",
 	                             "Enjoy - see you soon" };
 #define PICK(s, arr) arr[rnd_below(s, sizeof(arr) / sizeof(arr[0]))]
+
+/* "Ada Chen", order 7: "ada.chen.7@example.com" (example.com: RFC 2606, never delivered). */
+static void contact_of(const char *name, long long n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const char *p = name; *p && o + 1 < cap; p++)
+		out[o++] = *p == ' ' ? '.' : (char)tolower((unsigned char)*p);
+	out[o] = '\0';
+	snprintf(out + o, cap - o, ".%lld@example.com", n);
+}
 
 struct gen_wh {
 	const json_t *wh;
@@ -1458,11 +1508,21 @@ static int cmd_gen_orders(const struct global *g, int argc, char **argv)
 			              : r < 9 ? 2
 			                      : 3));
 		}
+		/* Contacts follow from the name and number, not from the generator, so a seed
+		 * gives the same orders it always gave, now with a way to reach the customer:
+		 * an email always, a (fictional, 555-01xx) phone for every third order. */
+		char email[96], phone[32];
+		contact_of(name, n, email, sizeof(email));
+		snprintf(phone, sizeof(phone), "+1 202 555 01%02lld", n % 100);
 		json_t *o = json_pack(
-		    "{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:f, s:f}, s:s, s:s}", "tenant", t,
+		    "{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s, s:f, s:f, s:s}, s:s, s:s}", "tenant", t,
 		    "id", id, "lines", lines, "ship_to", "name", name, "address", addr,
-		    "postal_code", postal, "country", w->country, "lat", lat, "lon", lon, "service",
-		    json_string_value(json_object_get(cr, "service")), "promised_by", promised);
+		    "postal_code", postal, "country", w->country, "lat", lat, "lon", lon, "email",
+		    email, "service", json_string_value(json_object_get(cr, "service")),
+		    "promised_by", promised);
+		if (o && n % 3 == 0)
+			json_object_set_new(json_object_get(o, "ship_to"), "phone",
+			                    json_string(phone));
 		if (o && rnd_below(&s, 100) < 15)
 			json_object_set_new(o, "gift_message", json_string(PICK(&s, gifts)));
 		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;

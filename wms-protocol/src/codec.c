@@ -1,6 +1,7 @@
 /* codec.c - envelope parsing and reply building (see wms/codec.h). */
 #include "wms/codec.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,118 @@ static void round_reals(json_t *v)
 	}
 }
 
+/* What jansson can hold: the message's range when no field's bounds are known. */
+#define JSON_NUMBER_RANGE                                                                          \
+	"JSON numbers must be integers from -9223372036854775808 to 9223372036854775807 or reals " \
+	"of magnitude below 1.8e308"
+
+/* Whether C can be part of a JSON number. */
+static bool number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* The first string in V (document order) that is the marker of locate_number: "\x1f". */
+static json_t *find_marker(json_t *v)
+{
+	const char *key;
+	json_t *m, *hit;
+	size_t i;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strcmp(json_string_value(v), "\x1f") == 0 ? v : NULL;
+	case JSON_OBJECT:
+		json_object_foreach(v, key, m)
+		{
+			if ((hit = find_marker(m)) != NULL)
+				return hit;
+		}
+		return NULL;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m)
+		{
+			if ((hit = find_marker(m)) != NULL)
+				return hit;
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Where the number BUF[START..END) sits in the request: the number is replaced by a marker (a
+ * string holding only US, ASCII 31, which no valid request contains) and the copy parsed
+ * again; when that works and names an op, the marker's place in the op's schema fills *SPOT
+ * (true). The copy becomes REQ's tree when it is an object with a valid req_id, so that the
+ * reply can echo it.
+ */
+static bool locate_number(const char *buf, size_t len, size_t start, size_t end,
+                          struct wms_request *req, struct wms_schema_spot *spot)
+{
+	static const char marker[] = "\"\\u001f\"";
+	size_t n = len - (end - start) + sizeof(marker) - 1;
+	char *copy = malloc(n);
+	if (copy == NULL)
+		return false;
+	memcpy(copy, buf, start);
+	memcpy(copy + start, marker, sizeof(marker) - 1);
+	memcpy(copy + start + sizeof(marker) - 1, buf + end, len - end);
+	json_t *root = json_loadb(copy, n, JSON_REJECT_DUPLICATES, NULL);
+	free(copy);
+	const char *opname = json_string_value(json_object_get(root, "op"));
+	const struct wms_op_spec *op = opname ? wms_op_find(opname) : NULL;
+	json_t *mark = op ? find_marker(root) : NULL;
+	bool located = mark && wms_schema_locate(op->schema, root, mark, spot) == 0;
+	const json_t *rid = json_object_get(root, "req_id");
+	if (json_is_object(root) && json_is_string(rid) &&
+	    json_string_length(rid) <= WMS_REQ_ID_MAX) {
+		req->root = root;
+		req->req_id = json_string_value(rid);
+	} else {
+		json_decref(root);
+	}
+	return located;
+}
+
+/*
+ * The request had a number too large for jansson (100000000000000000000, 1e400), which it
+ * refuses as a whole document. That is a number out of range, not bad JSON: out_of_range,
+ * naming the number, where it is, and the range: the field's bounds when locate_number finds
+ * the field, else what JSON numbers can hold (and an empty field when it finds nothing).
+ */
+static int number_overflow(const char *buf, size_t len, const json_error_t *jerr,
+                           struct wms_request *req, struct wms_error *err)
+{
+	/* jansson stops just past the number. */
+	size_t end =
+	    jerr->position > 0 && (size_t)jerr->position <= len ? (size_t)jerr->position : 0;
+	size_t start = end;
+	while (start > 0 && number_char(buf[start - 1]))
+		start--;
+	char num[48];
+	size_t n = end - start;
+	if (n > 40)
+		snprintf(num, sizeof(num), "%.37s...", buf + start);
+	else
+		snprintf(num, sizeof(num), "%.*s", (int)n, buf + start);
+	int line = jerr->line, column = jerr->column - (int)n + 1;
+	struct wms_schema_spot spot = { .field = NULL };
+	bool located = n > 0 && locate_number(buf, len, start, end, req, &spot);
+	if (located && spot.field && (spot.type == WMS_T_INT || spot.type == WMS_T_NUMBER) &&
+	    (spot.min != 0 || spot.max != 0))
+		return wms_error_set(err, WMS_ERANGE, spot.path,
+		                     "%s is %s (line %d column %d); must be %.15g to %.15g",
+		                     spot.path, num, line, column, spot.min, spot.max);
+	if (located)
+		return wms_error_set(err, WMS_ERANGE, spot.path,
+		                     "%s is %s (line %d column %d), too large a number: %s",
+		                     spot.path, num, line, column, JSON_NUMBER_RANGE);
+	return wms_error_set(err, WMS_ERANGE, "",
+	                     "the number %s at line %d column %d is too large: %s", num, line,
+	                     column, JSON_NUMBER_RANGE);
+}
+
 int wms_request_parse(const void *buf, size_t len, struct wms_request *req, struct wms_error *err)
 {
 	*req = (struct wms_request)WMS_REQUEST_INIT;
@@ -67,6 +180,8 @@ int wms_request_parse(const void *buf, size_t len, struct wms_request *req, stru
 	json_error_t jerr;
 	/* JSON_REJECT_DUPLICATES: {"qty":1,"qty":1000} must not mean whichever came last. */
 	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->root == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+		return number_overflow((const char *)buf, len, &jerr, req, err);
 	if (req->root == NULL)
 		return wms_error_set(err, WMS_EBADJSON, "",
 		                     "not valid JSON at line %d column %d (byte %d): %s", jerr.line,
@@ -107,7 +222,14 @@ int wms_request_parse(const void *buf, size_t len, struct wms_request *req, stru
 			                     WMS_IDEM_KEY_MAX);
 		req->idem_key = json_string_value(ik);
 	}
-	return wms_schema_check(req->op->schema, req->root, "", envelope_fields, err);
+	int rc = wms_schema_check(req->op->schema, req->root, "", envelope_fields, err);
+	if (rc)
+		return rc;
+	/* One spelling of each value from here on: stored documents, events and the comparison
+	 * of a resend with what was stored all see the engine's form (wms/schema.h). */
+	if (wms_schema_normalize(req->op->schema, req->root, envelope_fields) != 0)
+		return wms_error_set(err, WMS_ENOMEM, "", "out of memory normalising the request");
+	return 0;
 }
 
 void wms_request_release(struct wms_request *req)

@@ -305,3 +305,160 @@ int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const c
 	}
 	return 0;
 }
+
+/* ---- normalisation ---- */
+
+static int normalize_object(const struct wms_schema *schema, json_t *obj, const char *const *skip);
+
+/*
+ * The canonical form of V, a value of TYPE that passed the check: 0 with *REPLACE set to a new
+ * value when V cannot be rewritten in place (an integer becoming a real), else left NULL.
+ */
+static int normalize_value(const struct wms_field *f, enum wms_type type, json_t *v,
+                           json_t **replace)
+{
+	*replace = NULL;
+	switch (type) {
+	case WMS_T_TIME: {
+		int64_t ms;
+		char buf[WMS_TIME_BUFSZ];
+		if (!json_is_string(v) || wms_time_parse(json_string_value(v), &ms) != 0)
+			return 0; /* not what the check accepted: nothing to rewrite */
+		wms_time_format(ms, buf);
+		if (strcmp(buf, json_string_value(v)) != 0 && json_string_set(v, buf) != 0)
+			return WMS_ENOMEM;
+		return 0;
+	}
+	case WMS_T_NUMBER:
+		if (json_is_integer(v) &&
+		    (*replace = json_real((double)json_integer_value(v))) == NULL)
+			return WMS_ENOMEM;
+		return 0;
+	case WMS_T_OBJECT:
+		return json_is_object(v) ? normalize_object(f->schema, v, NULL) : 0;
+	case WMS_T_ARRAY: {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e)
+		{
+			json_t *r;
+			int rc;
+			if (f->elem == WMS_T_OBJECT && json_is_string(e) &&
+			    (f->flags & WMS_F_SHORTHAND)) {
+				const struct wms_field *first = &f->schema->fields[0];
+				rc = normalize_value(first, first->type, e, &r);
+			} else {
+				rc = normalize_value(f, f->elem, e, &r);
+			}
+			if (rc == 0 && r && json_array_set_new(v, i, r) != 0)
+				rc = WMS_ENOMEM;
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static int normalize_object(const struct wms_schema *schema, json_t *obj, const char *const *skip)
+{
+	for (const struct wms_field *f = schema->fields; f->name; f++) {
+		json_t *v = json_object_get(obj, f->name), *r;
+		if (v == NULL || json_is_null(v) || skipped(skip, f->name))
+			continue;
+		int rc = normalize_value(f, f->type, v, &r);
+		if (rc == 0 && r && json_object_set_new(obj, f->name, r) != 0)
+			rc = WMS_ENOMEM;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int wms_schema_normalize(const struct wms_schema *schema, json_t *obj, const char *const *skip)
+{
+	return json_is_object(obj) ? normalize_object(schema, obj, skip) : 0;
+}
+
+/* ---- locating a value ---- */
+
+static int locate_in(const struct wms_schema *schema, const json_t *obj, const json_t *value,
+                     const char *prefix, struct wms_schema_spot *spot);
+
+/* Fills SPOT for a value found at PATH, described by F (may be NULL) as TYPE MIN..MAX. */
+static int found(struct wms_schema_spot *spot, const char *path, const struct wms_field *f,
+                 enum wms_type type, double min, double max)
+{
+	snprintf(spot->path, sizeof(spot->path), "%s", path);
+	spot->field = f;
+	spot->type = f ? type : 0;
+	spot->min = f ? min : 0;
+	spot->max = f ? max : 0;
+	return 0;
+}
+
+/* Looks for VALUE at or under V (at PATH), described by F (NULL: not by the schema). */
+static int locate_value(const struct wms_field *f, const json_t *v, const json_t *value,
+                        const char *path, struct wms_schema_spot *spot)
+{
+	if (v == value)
+		return found(spot, path, f, f ? f->type : 0, f ? f->min : 0, f ? f->max : 0);
+	if (json_is_object(v))
+		return locate_in(f && f->type == WMS_T_OBJECT ? f->schema : NULL, v, value, path,
+		                 spot);
+	if (!json_is_array(v))
+		return WMS_ENOTFOUND;
+	bool arr = f && f->type == WMS_T_ARRAY;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		char p[PATH_MAX_LEN];
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		if (e == value && arr) {
+			if (f->elem == WMS_T_OBJECT && (f->flags & WMS_F_SHORTHAND)) {
+				const struct wms_field *first = &f->schema->fields[0];
+				return found(spot, p, first, first->type, first->min, first->max);
+			}
+			return found(spot, p, f, f->elem, f->emin, f->emax);
+		}
+		if (e == value)
+			return found(spot, p, NULL, 0, 0, 0);
+		if (json_is_object(e) &&
+		    locate_in(arr && f->elem == WMS_T_OBJECT ? f->schema : NULL, e, value, p,
+		              spot) == 0)
+			return 0;
+		if (json_is_array(e) && locate_value(NULL, e, value, p, spot) == 0)
+			return 0;
+	}
+	return WMS_ENOTFOUND;
+}
+
+static int locate_in(const struct wms_schema *schema, const json_t *obj, const json_t *value,
+                     const char *prefix, struct wms_schema_spot *spot)
+{
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		const struct wms_field *f = NULL;
+		for (const struct wms_field *g = schema ? schema->fields : NULL; g && g->name; g++)
+			if (strcmp(g->name, key) == 0)
+				f = g;
+		char path[PATH_MAX_LEN], ex[48];
+		join(path, prefix, excerpt(key, ex));
+		if (locate_value(f, v, value, path, spot) == 0)
+			return 0;
+	}
+	return WMS_ENOTFOUND;
+}
+
+int wms_schema_locate(const struct wms_schema *schema, const json_t *obj, const json_t *value,
+                      struct wms_schema_spot *spot)
+{
+	if (!json_is_object(obj))
+		return WMS_ENOTFOUND;
+	return locate_in(schema, obj, value, "", spot);
+}

@@ -11,6 +11,7 @@
  *   event                                 kind              channel
  *   order.received                        received          email
  *   order.backordered                     backordered       email
+ *   order.allocated (on_time false)       delay             email
  *   shipment.shipped                      shipped           email
  *   shipment.in_transit (first per shpt)  in_transit        email
  *   shipment.out_for_delivery             out_for_delivery  email + sms
@@ -24,16 +25,35 @@
  *   return.received                       return_received   email
  *   return.graded                         refund            email
  *
+ * Channels. The table gives a customer who can be reached both ways. A customer is written to
+ * on the channels the order has: its ship_to "email" (email) and "phone" (sms), learnt from
+ * the order's order.received (or, for an order the notifier has not seen, from opts.lookup):
+ *   - email and phone: the table;
+ *   - email only: the email messages (the sms ones are dropped);
+ *   - phone only: everything by sms: a kind the table sends by email only goes by sms with
+ *     the same text, a kind with both sends only its sms;
+ *   - neither: nothing. The brand kept the contact to itself, and with it the conversation;
+ *     there is no one this service could write to;
+ *   - not known (order.received never seen, and no lookup or the lookup failed): the table.
+ *
  * Dates are written for people ("Thu 26 Nov", the year only when it is not the event's year)
  * and are UTC days; clock times say "UTC". Words from the event that reach a customer (carrier
  * notes, a cancellation reason, a voucher code) are kept as they are except that control
- * characters become spaces, so a message is always one line.
+ * characters become spaces, so a message is always one line. A backorder notice says why the
+ * order waits, from the event's reason: items out of stock (named from "missing"), an order
+ * that must ship complete from one warehouse (the brand does not split), or a service no
+ * warehouse offers.
  *
- * Memory is bounded (opts below): a delay notice is not repeated for an order unless its
- * estimate moves later, and only the first in-transit scan of a shipment is announced. Both
- * memories forget their least recently used entry when full, and are not kept across restarts
- * (a restarted notifier may announce one more in-transit scan or delay for an order it saw
- * before).
+ * Delays. A delay notice comes from order.at_risk, or at once from an order.allocated that is
+ * late at allocation (on_time false; its delivery_by is the new estimate), whichever comes
+ * first: the engine raises order.at_risk for such an order too, and one notice per order is
+ * sent, another only when the estimate moves to a later day ("Friday" twice is no news).
+ *
+ * Memory is bounded (opts below): the delay notices, the first in-transit scan of each
+ * shipment, and each order's channels and promise. Each memory forgets its least recently
+ * used entry when full, and none is kept across restarts (a restarted notifier may announce
+ * one more in-transit scan or delay for an order it saw before; channels come back through
+ * opts.lookup).
  *
  * Threading: a struct wms_notify is used by one thread at a time. Ownership: events are
  * borrowed; messages are embedded in the caller's struct wms_notify_out (fixed size, nothing
@@ -53,16 +73,29 @@
 #define WMS_NOTIFY_TEXT_MAX 1024 /* a message's text and its NUL; longer texts end in "..." */
 #define WMS_NOTIFY_MAX_MSGS 2    /* messages one event can produce */
 
-/* Default capacities of the two memories: about 2 MB each, and weeks of a busy stream. */
+/* Default capacity of each memory: about 2 MB each, and weeks of a busy stream. */
 #define WMS_NOTIFY_MEMORY_DEFAULT 65536
+
+/*
+ * Asks for an order the notifier has not seen (its order.received came before the notifier
+ * started, or was forgotten): 0 with *ORDER a new reference to the order as order.get returns
+ * it (its "ship_to" and "promised_by" are read), or non-zero when it cannot tell (the order is
+ * then treated as not known). Called only for events that produce a message, at most once per
+ * event; an answer is remembered with the order.
+ */
+typedef int (*wms_notify_lookup_fn)(void *arg, const char *tenant, const char *order,
+                                    json_t **order_out);
 
 struct wms_notify_opts {
 	size_t delay_memory;   /* orders whose last delay notice is remembered; 0: default */
 	size_t transit_memory; /* shipments whose first in-transit scan is remembered; 0: default */
+	size_t order_memory;   /* orders whose channels and promise are remembered; 0: default */
+	wms_notify_lookup_fn lookup; /* NULL: an order not seen is not known */
+	void *lookup_arg;
 };
 #define WMS_NOTIFY_OPTS_INIT                                                                       \
 	{                                                                                          \
-		0, 0                                                                               \
+		0, 0, 0, NULL, NULL                                                                \
 	}
 
 /* One message to one customer. Strings are NUL-terminated; channel and kind are static. */
@@ -84,8 +117,8 @@ struct wms_notify_out {
 
 struct wms_notify;
 
-/* A notifier with its memories (OPTS may be NULL: defaults). Errors: WMS_ERANGE (a capacity
- * over 16,777,216), WMS_ENOMEM. */
+/* A notifier with its memories (OPTS may be NULL: defaults; copied). Errors: WMS_ERANGE (a
+ * capacity over 16,777,216), WMS_ENOMEM. */
 int wms_notify_new(const struct wms_notify_opts *opts, struct wms_notify **out);
 
 /* Accepts NULL. */
@@ -93,7 +126,8 @@ void wms_notify_free(struct wms_notify *n);
 
 /*
  * Turns EVENT into the customer messages it calls for, in *OUT (always written: n is 0 when
- * the event is not for customers, or is about no order). Updates the memories.
+ * the event is not for customers, is about no order, or the order has no channel). Updates
+ * the memories; may call opts.lookup.
  * Errors: WMS_EVALUE when EVENT is not an object with a non-negative integer "seq" and a
  * string "type", or names a tenant or order that is not an id (1-64 visible ASCII
  * characters); *OUT then holds no message.

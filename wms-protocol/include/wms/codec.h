@@ -51,11 +51,15 @@ struct wms_request {
 
 /*
  * Parses and validates BUF, rounding every real to WMS_JSON_REAL_DIGITS significant digits
- * (what the engine keeps). On success fills REQ and returns 0. On failure returns the code
- * with ERR filled; REQ may still hold the tree and req_id (so the error can echo it), and must
- * be released either way. Errors: bad_json, too_large, bad_request, unknown_op, and every
- * schema error (missing_field, unknown_field, wrong_type, out_of_range, too_long, bad_value,
- * bad_timestamp).
+ * (what the engine keeps), then rewrites the tree into the engine's one spelling of each value
+ * (wms_schema_normalize: timestamps as wms_time_format writes them, number fields as reals),
+ * so that a resend written by another JSON library compares equal. On success fills REQ and
+ * returns 0. On failure returns the code with ERR filled; REQ may still hold the tree and
+ * req_id (so the error can echo it), and must be released either way. Errors: bad_json,
+ * too_large, bad_request, unknown_op, every schema error (missing_field, unknown_field,
+ * wrong_type, out_of_range, too_long, bad_value, bad_timestamp), out_of_range for a number
+ * too large for JSON parsing (100000000000000000000, 1e400: the message names it, its line
+ * and column and the range; the field when it can be found), and no_memory.
  */
 int wms_request_parse(const void *buf, size_t len, struct wms_request *req, struct wms_error *err);
 

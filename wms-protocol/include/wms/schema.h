@@ -9,7 +9,8 @@
  *   missing_field, unknown_field, wrong_type, out_of_range, too_long, bad_value, bad_timestamp
  *
  * Schemas are static const data owned by the protocol library; validation allocates nothing
- * and does not modify the JSON. Thread-safe.
+ * and does not modify the JSON. wms_schema_normalize() then rewrites a checked request into
+ * the engine's one spelling of each value. Thread-safe.
  */
 #ifndef WMS_SCHEMA_H
 #define WMS_SCHEMA_H
@@ -72,6 +73,36 @@ struct wms_schema {
  */
 int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const char *prefix,
                      const char *const *skip, struct wms_error *err);
+
+/*
+ * Rewrites OBJ, which wms_schema_check() accepted against SCHEMA (same SKIP), into the
+ * engine's canonical spelling, so that everything downstream (stored documents, events, the
+ * idempotent comparison of a resend) sees one spelling of one value:
+ *   - every timestamp (WMS_T_TIME) becomes wms_time_format() of its instant: UTC with "Z",
+ *     ".mmm" only when the milliseconds are not zero ("2026-12-10t01:00:00+01:00" is
+ *     "2026-12-10T00:00:00Z", a leap second 60 is 59);
+ *   - every number (WMS_T_NUMBER) becomes a JSON real, so -74 and -74.0 are the same value
+ *     (integer fields, WMS_T_INT, stay integers; WMS_T_ANY values are opaque and untouched).
+ * Returns 0, or WMS_ENOMEM (OBJ may then be partly rewritten; every value is still valid).
+ */
+int wms_schema_normalize(const struct wms_schema *schema, json_t *obj, const char *const *skip);
+
+/* Where a value sits in a request, by the schema (wms_schema_locate). */
+struct wms_schema_spot {
+	char path[128];                /* "order.lines[1].qty" */
+	const struct wms_field *field; /* the field describing it; NULL when the schema has none */
+	enum wms_type type;            /* the value's type: an array field's elem for an element */
+	double min, max;               /* its bounds, as in struct wms_field */
+};
+
+/*
+ * Finds VALUE (a node of OBJ, compared by identity) in OBJ, following SCHEMA where it
+ * describes the way there (a field the schema does not know still gets its path, with a NULL
+ * field). OBJ need not have passed wms_schema_check. Returns 0 with *SPOT filled, or
+ * WMS_ENOTFOUND. Recursion is bounded by jansson's parser depth limit.
+ */
+int wms_schema_locate(const struct wms_schema *schema, const json_t *obj, const json_t *value,
+                      struct wms_schema_spot *spot);
 
 /* Whether S is a valid identifier of at most MAX bytes (WMS_T_ID's rule). */
 bool wms_id_valid(const char *s, size_t max);
