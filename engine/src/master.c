@@ -186,6 +186,29 @@ static int load_warehouses(struct store_txn *txn, json_t **out)
 	return 0;
 }
 
+int master_warehouse_read(struct cmd_ctx *c, const char *id, const char *field, json_t **out)
+{
+	if (c->evs == NULL)
+		return master_warehouse_load(c, id, field, out);
+	json_t *all;
+	int rc = master_warehouses(c, &all);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *wh;
+	json_array_foreach(all, i, wh)
+	{
+		const char *wid = json_string_value(json_object_get(wh, "id"));
+		if (wid && strcmp(wid, id) == 0) {
+			*out = json_incref(wh);
+			json_decref(all);
+			return 0;
+		}
+	}
+	json_decref(all);
+	return master_warehouse_load(c, id, field, out); /* names the error */
+}
+
 int master_warehouses(struct cmd_ctx *c, json_t **list)
 {
 	if (c->evs == NULL) /* a read handler: not on the writer thread */

@@ -43,6 +43,12 @@ int master_stock_get(struct cmd_ctx *c, json_t **reply);
 int master_tenant_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
 /* Loads a warehouse. Errors: WMS_EWAREHOUSE with FIELD named. */
 int master_warehouse_load(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
+/*
+ * The same for a caller that only reads it: on the writer thread the document comes from the
+ * writer's parsed copy (master_warehouses), shared, so the caller must not change it; in a
+ * read handler it is loaded. Scans consult the layout at every location label.
+ */
+int master_warehouse_read(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
 /* Loads an item. Errors: WMS_ESKU with FIELD named. */
 int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, const char *field,
                      json_t **out);

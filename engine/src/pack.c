@@ -480,7 +480,7 @@ int pack_weigh(struct cmd_ctx *c, json_t **reply)
 	if (p.sess == NULL)
 		return end(&p, refuse_idle(&p, "Scan a tote first"), reply);
 	json_t *wh;
-	if ((rc = master_warehouse_load(c, req_str(p.sess, "warehouse"), "warehouse", &wh)))
+	if ((rc = master_warehouse_read(c, req_str(p.sess, "warehouse"), "warehouse", &wh)))
 		return end(&p, rc, reply);
 	long long want = 0, tol = 0; /* set by expected_weight; -O1 cannot tell */
 	rc = expected_weight(&p, wh, &want, &tol);

@@ -146,7 +146,7 @@ static int scanned_location(struct pscan *s, const struct wms_barcode *bc, bool 
 		return 0;
 	}
 	json_t *wh;
-	int rc = master_warehouse_load(s->c, req_str(s->task, "warehouse"), "warehouse", &wh);
+	int rc = master_warehouse_read(s->c, req_str(s->task, "warehouse"), "warehouse", &wh);
 	if (rc)
 		return rc == WMS_EWAREHOUSE ? WMS_EINTERNAL : rc;
 	struct wms_error err = WMS_ERROR_INIT;
@@ -276,8 +276,9 @@ static int complete(struct pscan *s)
 		rc = take_units(s, &o, &sidx);
 	if (rc == 0)
 		rc = wave_task_save(c, t);
+	long long left = -1;
 	if (rc == 0)
-		rc = wave_task_done(c, t);
+		rc = wave_task_done(c, t, &left);
 	if (rc == 0) {
 		json_t *f = ev_fields(s);
 		json_object_set_new(f, "picked", json_integer(qty));
@@ -285,8 +286,8 @@ static int complete(struct pscan *s)
 			json_object_set(f, "lot", json_object_get(t, "lot"));
 		rc = order_emit(c, &o, "pick.confirmed", f);
 	}
-	bool open = true;
-	if (rc == 0)
+	bool open = left > 0;
+	if (rc == 0 && left < 0) /* a batch released before it counted them */
 		rc = shipment_open_tasks(c->txn, t, &open);
 	if (rc == 0 && !open)
 		rc = order_shipment_move(c, &o, sidx, ORDER_PICKED,

@@ -58,7 +58,8 @@
 	X(STORE_WATCH, "watch")             /* u64 due, u64 order no -> "" (promise watch) */      \
 	X(STORE_TRACKING, "tracking")       /* tracking number -> u64 order no, shipment index */  \
 	X(STORE_MANIFESTS, "manifests")     /* warehouse, carrier, date -> manifest JSON */        \
-	X(STORE_RETURNS, "returns")         /* rma -> return JSON */
+	X(STORE_RETURNS, "returns")         /* rma -> return JSON */                               \
+	X(STORE_BATCH_STOPS, "batch_stops") /* u64 wave, u64 batch -> the batch's stops JSON */
 
 enum store_tbl {
 #define STORE_TBL_ENUM(sym, name) sym,

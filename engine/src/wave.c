@@ -108,6 +108,14 @@ static double r2(double x)
 	return round(x * 100.0) / 100.0;
 }
 
+/*
+ * A batch is two documents: its progress (state, totes, counts, picker) under STORE_BATCHES,
+ * rewritten as the cart moves, and its stops in route order under STORE_BATCH_STOPS, written
+ * at planning and release only. Every finished task rewrites the progress; with the stops in
+ * the same document that cost a parse and a write of the whole route per scan. batch_load
+ * gives the progress (with the stops only for a batch stored before the split); batch_save
+ * writes a document's stops, when it carries them, to their own place.
+ */
 static int batch_load(struct store_txn *txn, uint64_t w, uint32_t b, json_t **out)
 {
 	struct key k = KEY_INIT;
@@ -119,7 +127,34 @@ static int batch_save(struct cmd_ctx *c, const json_t *bd)
 {
 	struct key k = KEY_INIT;
 	wave_batch_key(&k, (uint64_t)req_int(bd, "no", 0), (uint32_t)req_int(bd, "batch", 0));
-	return store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
+	json_t *stops = json_object_get(bd, "stops");
+	if (stops == NULL)
+		return store_put_json(c->txn, STORE_BATCHES, k.b, k.n, bd, 0);
+	json_t *progress = json_copy((json_t *)bd);
+	if (progress == NULL)
+		return WMS_ENOMEM;
+	json_object_del(progress, "stops");
+	int rc = store_put_json(c->txn, STORE_BATCHES, k.b, k.n, progress, 0);
+	json_decref(progress);
+	if (rc == 0)
+		rc = store_put_json(c->txn, STORE_BATCH_STOPS, k.b, k.n, stops, 0);
+	return rc;
+}
+
+/* Sets BD's stops (a reply shows them) from their own place, unless it has them. */
+static int batch_attach_stops(struct store_txn *txn, json_t *bd)
+{
+	if (json_object_get(bd, "stops"))
+		return 0;
+	struct key k = KEY_INIT;
+	json_t *stops;
+	wave_batch_key(&k, (uint64_t)req_int(bd, "no", 0), (uint32_t)req_int(bd, "batch", 0));
+	int rc = store_get_json(txn, STORE_BATCH_STOPS, k.b, k.n, &stops);
+	if (rc == WMS_ENOTFOUND)
+		return WMS_EINTERNAL;
+	if (rc == 0)
+		json_object_set_new(bd, "stops", stops);
+	return rc;
 }
 
 /* ---- planning ---- */
@@ -488,8 +523,12 @@ static int store_wave(struct cmd_ctx *c, uint64_t no, const json_t *doc)
 		json_object_set_new(bd, "no", json_integer((json_int_t)no));
 		json_object_set_new(bd, "batch", json_integer((json_int_t)i + 1));
 		json_object_set_new(bd, "state", json_string("planned"));
+		json_object_del(bd, "stops"); /* they have their own place (batch_save) */
 		wave_batch_key(&bk, no, (uint32_t)i + 1);
 		rc = store_put_json(c->txn, STORE_BATCHES, bk.b, bk.n, bd, STORE_APPEND);
+		if (rc == 0)
+			rc = store_put_json(c->txn, STORE_BATCH_STOPS, bk.b, bk.n,
+			                    json_object_get(b, "stops"), STORE_APPEND);
 		json_decref(bd);
 		if (rc)
 			return rc;
@@ -642,7 +681,7 @@ static int wave_save(struct cmd_ctx *c, uint64_t no, const json_t *doc)
  * (new array); *MORE says whether others follow.
  */
 static int batches_load(struct store_txn *txn, uint64_t no, uint32_t after, size_t limit,
-                        json_t **out, bool *more)
+                        bool with_stops, json_t **out, bool *more)
 {
 	struct key pre = KEY_INIT, from = KEY_INIT;
 	key_u64(&pre, no);
@@ -668,7 +707,17 @@ static int batches_load(struct store_txn *txn, uint64_t no, uint32_t after, size
 		json_array_append_new(list, b);
 	}
 	store_cursor_close(cur);
-	if (rc && rc != WMS_ENOTFOUND) {
+	size_t i;
+	json_t *b;
+	if (rc == WMS_ENOTFOUND)
+		rc = 0;
+	json_array_foreach(list, i, b)
+	{
+		if (rc || !with_stops)
+			break;
+		rc = batch_attach_stops(txn, b);
+	}
+	if (rc) {
 		json_decref(list);
 		return rc;
 	}
@@ -686,7 +735,7 @@ int wave_get(struct cmd_ctx *c, json_t **reply)
 		return rc;
 	uint32_t after = (uint32_t)req_int(c->req, "batches_after", 0);
 	size_t limit = (size_t)req_int(c->req, "batch_limit", 100);
-	if ((rc = batches_load(c->txn, no, after, limit, &list, &more))) {
+	if ((rc = batches_load(c->txn, no, after, limit, true, &list, &more))) {
 		json_decref(doc);
 		return rc;
 	}
@@ -816,7 +865,7 @@ int wave_release(struct cmd_ctx *c, json_t **reply)
 	while (rc == 0 && more) {
 		json_decref(page);
 		page = NULL;
-		if ((rc = batches_load(c->txn, no, after, 256, &page, &more)))
+		if ((rc = batches_load(c->txn, no, after, 256, true, &page, &more)))
 			break;
 		size_t pi;
 		json_array_foreach(page, pi, b)
@@ -915,6 +964,17 @@ int wave_release(struct cmd_ctx *c, json_t **reply)
 			}
 			ntasks += seq;
 			json_object_set_new(b, "tasks", json_integer(seq));
+			/* Open tasks per shipment, counted down as they finish (wave_task_done). */
+			json_t *open = json_object();
+			json_array_foreach(json_object_get(b, "stops"), si, st)
+			{
+				const char *sid = req_str(st, "shipment");
+				if (sid == NULL || json_object_get(st, "task") == NULL)
+					continue;
+				json_object_set_new(open, sid,
+				                    json_integer(req_int(open, sid, 0) + 1));
+			}
+			json_object_set_new(b, "open", open);
 			/* The batch document now also carries the cart's progress. */
 			json_object_set_new(b, "state", json_string(seq > 0 ? "queued" : "empty"));
 			json_object_set_new(b, "totes", tlist);
@@ -989,7 +1049,7 @@ int wave_cancel(struct cmd_ctx *c, json_t **reply)
 	while (rc == 0 && more) {
 		json_decref(page);
 		page = NULL;
-		if ((rc = batches_load(c->txn, no, after, 256, &page, &more)))
+		if ((rc = batches_load(c->txn, no, after, 256, false, &page, &more)))
 			break;
 		size_t pi, i;
 		json_array_foreach(page, pi, b)
@@ -1148,10 +1208,12 @@ static int batch_complete(struct cmd_ctx *c, json_t *bd, uint64_t w, uint32_t b)
 	return ev_emit(c, "batch.completed", 0, f);
 }
 
-int wave_task_done(struct cmd_ctx *c, const json_t *task)
+int wave_task_done(struct cmd_ctx *c, const json_t *task, long long *shipment_open)
 {
 	uint64_t w;
 	uint32_t b, t;
+	if (shipment_open)
+		*shipment_open = -1;
 	if (wave_task_id_parse(req_str(task, "id"), &w, &b, &t))
 		return WMS_EINTERNAL;
 	json_t *bd;
@@ -1160,6 +1222,19 @@ int wave_task_done(struct cmd_ctx *c, const json_t *task)
 		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
 	long long done = req_int(bd, "done", 0) + 1;
 	json_object_set_new(bd, "done", json_integer(done));
+	/* Where the walk to the next open task starts: past the finished tasks in route order
+	 * (tasks finished out of order are skipped by the walk). */
+	if ((long long)t == req_int(bd, "next_seq", 1))
+		json_object_set_new(bd, "next_seq", json_integer((json_int_t)t + 1));
+	/* Open tasks per shipment: the last task of a shipment makes it picked. */
+	json_t *open = json_object_get(bd, "open");
+	const char *sid = req_str(task, "shipment");
+	if (json_is_object(open) && sid && json_is_integer(json_object_get(open, sid))) {
+		long long left = json_integer_value(json_object_get(open, sid)) - 1;
+		json_object_set_new(open, sid, json_integer(left > 0 ? left : 0));
+		if (shipment_open)
+			*shipment_open = left > 0 ? left : 0;
+	}
 	/* The task that finishes the batch completes it, once. */
 	if (done >= req_int(bd, "tasks", 0) && strcmp(batch_state(bd), "completed") != 0)
 		rc = batch_complete(c, bd, w, b);
@@ -1214,7 +1289,7 @@ int wave_shipment_withdraw(struct cmd_ctx *c, const char *batch, const char *shi
 		json_object_set_new(t, "state", json_string(me ? "short" : "withdrawn"));
 		json_object_set_new(t, "done_at", json_string(at));
 		if ((rc = wave_task_save(c, t)) == 0)
-			rc = wave_task_done(c, t);
+			rc = wave_task_done(c, t, NULL);
 		if (rc == 0 && ids)
 			json_array_append(ids, json_object_get(t, "id"));
 	}
@@ -1223,18 +1298,19 @@ int wave_shipment_withdraw(struct cmd_ctx *c, const char *batch, const char *shi
 }
 
 /* The first open task of a batch (NULL when none), and the next few after it. */
-static int batch_next_task(struct store_txn *txn, uint64_t w, uint32_t b, json_t **task,
-                           json_t *upcoming, size_t nupcoming)
+static int batch_next_task(struct store_txn *txn, uint64_t w, uint32_t b, uint32_t from,
+                           json_t **task, json_t *upcoming, size_t nupcoming)
 {
-	struct key pre = KEY_INIT;
+	struct key pre = KEY_INIT, start = KEY_INIT;
 	wave_batch_key(&pre, w, b);
+	wave_task_key(&start, w, b, from);
 	struct store_cursor *cur;
 	struct store_val k, v;
 	*task = NULL;
 	int rc = store_cursor_open(txn, STORE_TASKS, &cur);
 	if (rc)
 		return rc;
-	for (rc = store_cursor_seek(cur, pre.b, pre.n, &k, &v);
+	for (rc = store_cursor_seek(cur, start.b, start.n, &k, &v);
 	     rc == 0 && key_has_prefix(k.data, k.len, &pre); rc = store_cursor_next(cur, &k, &v)) {
 		json_t *t = jtext_load(v.data, v.len);
 		if (t == NULL) {
@@ -1286,7 +1362,9 @@ static int batch_work(struct cmd_ctx *c, json_t *bd, uint64_t w, uint32_t b, jso
 	*task = NULL;
 	if (strcmp(st, "queued") != 0 && strcmp(st, "picking") != 0)
 		return 0;
-	int rc = batch_next_task(c->txn, w, b, task, upcoming, 5);
+	/* Tasks before next_seq are finished: the walk starts there, not at the first task. */
+	uint32_t from = (uint32_t)req_int(bd, "next_seq", 1);
+	int rc = batch_next_task(c->txn, w, b, from, task, upcoming, 5);
 	if (rc == 0 && *task == NULL && (rc = batch_complete(c, bd, w, b)) == 0)
 		rc = batch_save(c, bd);
 	return rc;
@@ -1404,7 +1482,7 @@ int task_next(struct cmd_ctx *c, json_t **reply)
 {
 	const char *whid = req_str(c->req, "warehouse"), *picker = req_str(c->req, "picker");
 	json_t *wh;
-	int rc = master_warehouse_load(c, whid, "warehouse", &wh);
+	int rc = master_warehouse_read(c, whid, "warehouse", &wh);
 	if (rc)
 		return rc;
 	json_decref(wh);
@@ -1427,6 +1505,12 @@ int task_next(struct cmd_ctx *c, json_t **reply)
 	                  json_object_get(t, "location"), "sku", json_object_get(t, "sku"), "qty",
 	                  json_object_get(t, "qty")));
 	json_decref(upcoming);
+	if ((rc = batch_attach_stops(c->txn, bd))) {
+		json_decref(up);
+		json_decref(bd);
+		json_decref(task);
+		return rc;
+	}
 	*reply = json_pack("{s:o, s:o, s:o}", "batch", bd, "task", task_view(task), "upcoming", up);
 	json_decref(task);
 	return 0;

@@ -63,9 +63,11 @@ int wave_task_save(struct cmd_ctx *c, const json_t *task);
 /*
  * Task TASK is finished (picked in full, shorted or withdrawn): counts it in its batch, and
  * when the batch has no open task left completes it, once: out of the pickers' queue, its
- * picker (if any) freed, batch.completed {batch, wave, warehouse, picker?}.
+ * picker (if any) freed, batch.completed {batch, wave, warehouse, picker?}. *SHIPMENT_OPEN
+ * (may be NULL) receives how many tasks of TASK's shipment the batch still has open, or -1
+ * when the batch does not count them (released before it did): ask the tasks then.
  */
-int wave_task_done(struct cmd_ctx *c, const json_t *task);
+int wave_task_done(struct cmd_ctx *c, const json_t *task, long long *shipment_open);
 
 /*
  * Withdraws the open tasks of SHIPMENT in batch BATCH ("W<n>-B<k>"): each becomes
