@@ -14,7 +14,8 @@
  *      batching and exact routes), timed per call;
  *   5. the same for a warehouse with the classic single-block layout of the order-picking
  *      literature (10 aisles, 45 slots per side, slot 1, aisle centres 5 apart, depot at the
- *      front of aisle 1), one item per slot: 10,000 orders planned in one wave.
+ *      front of aisle 1), one item per slot: 10,000 orders planned in one wave, then the same
+ *      orders on a fresh store planned in waves of 2,000 by one wave.plan call.
  *
  * Usage: bench_alloc WMSD_PATH [ORDERS]   (wmsctl is found next to wmsd; default 100000)
  * Prints one "name: value unit" line per figure.
@@ -219,6 +220,34 @@ static void classic_network(const char *out)
 	json_decref(n);
 }
 
+/* Plans ORDERS queued orders of WH in waves of WAVE orders, in one wave.plan call. */
+static void plan_in_waves(struct wms_engine *e, const char *wh, int orders, int wave)
+{
+	double t0 = now_s();
+	json_t *p = call(e,
+	                 "{\"op\":\"wave.plan\",\"warehouse\":\"%s\",\"max_orders\":%d,"
+	                 "\"waves\":%d,\"cart\":{\"totes\":8,\"units\":45}}",
+	                 wh, wave, (orders + wave - 1) / wave);
+	double dt = now_s() - t0;
+	long long n = 0, units = 0, carts = 0;
+	double len = 0, ss = 0, single = 0;
+	json_t *waves = tget(p, "waves"), *w;
+	size_t i;
+	json_array_foreach(waves, i, w)
+	{
+		n += tget_int(w, "orders");
+		units += tget_int(w, "units");
+		carts += tget_int(w, "carts");
+		len += json_number_value(tget(w, "length_m"));
+		ss += json_number_value(tget(w, "sshape_length_m"));
+		single += json_number_value(tget(w, "single_length_m"));
+	}
+	printf("wave_plan_%s_in_waves_of_%d: %.3f s for %lld orders in %zu waves, %lld units, %lld "
+	       "carts; route %.0f m (S-shape %.0f m, one order per trip %.0f m)\n",
+	       wh, wave, dt, n, json_array_size(waves), units, carts, len, ss, single);
+	json_decref(p);
+}
+
 static void plan_warehouse(struct wms_engine *e, const char *wh)
 {
 	for (int round = 1; round <= 20; round++) {
@@ -320,6 +349,16 @@ int main(int argc, char **argv)
 	struct tally ct = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	submit_file(e, corders, &ct);
 	plan_warehouse(e, "CLS");
+	wms_engine_close(e);
+
+	/* The same 10,000 orders planned as an operator plans a shift: waves of 2,000. */
+	snprintf(cdata, sizeof(cdata), "%s/classic-data-2", dir);
+	cfg.data_dir = cdata;
+	if (wms_engine_open(&cfg, &e, &err) != 0 || wms_engine_seed(e, cnet, &loaded, &err) != 0)
+		die(err.message);
+	struct tally ct2 = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	submit_file(e, corders, &ct2);
+	plan_in_waves(e, "CLS", 10000, 2000);
 	wms_engine_close(e);
 	trm_rf(dir);
 	return 0;
