@@ -200,12 +200,31 @@ static void cand_free(struct cand *cs, size_t n)
 	free(cs);
 }
 
-/* Loads the shipment a wave queue entry names, with its picks placed in the layout. */
-static int cand_load(struct cmd_ctx *c, const struct layout *l, struct cand *cd)
+/* Candidates by order number, then queue position (qsort takes no context; the writer is
+ * the only thread that plans). */
+static const struct cand *sort_cs;
+static int cand_order_cmp(const void *pa, const void *pb)
 {
-	int rc = order_load_no(c->txn, cd->order_no, &cd->o);
-	if (rc)
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	if (sort_cs[a].order_no != sort_cs[b].order_no)
+		return sort_cs[a].order_no < sort_cs[b].order_no ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Loads the shipment a wave queue entry names, with its picks placed in the layout; SAME, when
+ * not NULL, is an already loaded candidate of the same order, whose document it shares. */
+static int cand_load(struct cmd_ctx *c, const struct layout *l, struct cand *cd,
+                     const struct cand *same)
+{
+	int rc = 0;
+	if (same) {
+		/* Another queued shipment of this order: one document for both, or the one
+		 * saved last would undo what was written on the other (hold_shipments). */
+		cd->o.no = same->o.no;
+		cd->o.doc = json_incref(same->o.doc);
+	} else if ((rc = order_load_no(c->txn, cd->order_no, &cd->o))) {
 		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	}
 	cd->ship = json_array_get(
 	    json_object_get(json_object_get(cd->o.doc, "allocation"), "shipments"), cd->sidx);
 	if (cd->ship == NULL)
@@ -490,8 +509,8 @@ static json_t *wave_summary(const json_t *doc)
 
 /*
  * Marks the shipments of candidates CS[0..N) as held by wave WAVE. The orders were loaded
- * for planning: they are saved from there, without reading them again. An order has at most
- * one shipment per warehouse (alloc.h), so no two candidates of a wave share a document.
+ * for planning: they are saved from there, without reading them again. Candidates of one
+ * order share its document (wave_plan), so each save carries every mark made so far.
  */
 static int hold_shipments(struct cmd_ctx *c, struct cand *cs, size_t n, const char *wave)
 {
@@ -568,8 +587,25 @@ int wave_plan(struct cmd_ctx *c, json_t **reply)
 		json_decref(wh);
 		return rc;
 	}
+	/* An order can have two shipments queued in one warehouse (a part re-allocated after a
+	 * short pick beside one not yet waved): candidates of one order share its document. */
+	size_t *by_order = malloc((n ? n : 1) * sizeof(*by_order));
+	if (by_order == NULL)
+		rc = WMS_ENOMEM;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cand_load(c, &l, &cs[i]);
+		by_order[i] = i;
+	if (rc == 0) {
+		sort_cs = cs;
+		qsort(by_order, n, sizeof(*by_order), cand_order_cmp);
+	}
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct cand *same =
+		    k > 0 && cs[by_order[k - 1]].order_no == cs[by_order[k]].order_no
+		        ? &cs[by_order[k - 1]]
+		        : NULL;
+		rc = cand_load(c, &l, &cs[by_order[k]], same);
+	}
+	free(by_order);
 	json_t *waves = json_array();
 	size_t at = 0;
 	for (long long w = 0; w < p.waves && at < n && rc == 0; w++) {

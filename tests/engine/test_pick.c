@@ -1334,6 +1334,64 @@ static void test_pick_short_of_a_task_of_a_cancelled_order_is_invalid_state(void
 	tengine_close(&t);
 }
 
+/*
+ * Regression (review): a part re-allocated after a short pick can land in a warehouse where
+ * another shipment of the same order still waits for a wave. Planning both in one wave saved
+ * the order once per shipment, the second save undoing the first's wave mark, and release
+ * then skipped that shipment for good (never picked, off the queue, no event).
+ */
+static void test_two_shipments_of_an_order_in_one_wave_are_both_released(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	json_decref(
+	    tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"O-1\","
+	                 "\"lines\":[{\"sku\":\"SKU-3\",\"qty\":2},{\"sku\":\"SKU-2\",\"qty\":1}],"
+	                 "\"ship_to\":{\"name\":\"Ann Lee\",\"address\":\"Main 1\","
+	                 "\"postal_code\":\"10115\",\"country\":\"DE\",\"lat\":52.53,"
+	                 "\"lon\":13.38},\"service\":\"standard\","
+	                 "\"promised_by\":\"2026-11-30T23:59:59Z\"}}"));
+	/* SKU-2 arrives in W1 after allocation: the W2 part, shorted, is re-allocated there */
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A09-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-2\",\"qty\":5,"
+	                         "\"idem_key\":\"rx\"}"));
+	json_t *n = tpick_release_next_in(&t, "W2");
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"pick.short\",\"device\":\"HH-1\",\"scan_id\":\"s1\","
+	                     "\"task\":\"%s\",\"found\":0}",
+	                     tget_str(n, "task.id")));
+	json_decref(n);
+	json_t *o = tpick_order(&t, "O-1");
+	json_t *ships = tget(o, "order.allocation.shipments");
+	size_t in_w1 = 0;
+	for (size_t i = 0; i < json_array_size(ships); i++)
+		in_w1 += strcmp(tget_str(json_array_get(ships, i), "warehouse")
+		                    ? tget_str(json_array_get(ships, i), "warehouse")
+		                    : "",
+		                "W1") == 0;
+	assert_int_equal(in_w1, 2); /* the situation this test is about */
+	json_decref(o);
+
+	json_t *p = tcall_ok(&t, "{\"op\":\"wave.plan\",\"warehouse\":\"W1\",\"max_orders\":1000}");
+	json_t *r =
+	    tcall_ok(&t, "{\"op\":\"wave.release\",\"wave\":\"%s\"}", tget_str(p, "waves[0].id"));
+	assert_int_equal(json_array_size(tget(r, "skipped")), 0);
+	json_decref(r);
+	json_decref(p);
+	o = tpick_order(&t, "O-1");
+	ships = tget(o, "order.allocation.shipments");
+	for (size_t i = 0; i < json_array_size(ships); i++) {
+		const json_t *sh = json_array_get(ships, i);
+		if (strcmp(tget_str(sh, "warehouse") ? tget_str(sh, "warehouse") : "", "W1") == 0)
+			assert_string_equal(tget_str(sh, "state"), "waved");
+	}
+	json_decref(o);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1390,6 +1448,7 @@ int main(void)
 		cmocka_unit_test(
 		    test_pick_short_of_a_one_shipment_order_allocates_it_again_under_a_new_shipment_id),
 		cmocka_unit_test(test_pick_short_of_a_task_of_a_cancelled_order_is_invalid_state),
+		cmocka_unit_test(test_two_shipments_of_an_order_in_one_wave_are_both_released),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
