@@ -488,9 +488,10 @@ int master_stock_change(struct cmd_ctx *c, const struct key *k, long long d_on_h
 	}
 	if (rc)
 		return rc;
-	long long on_hand = req_int(row, "on_hand", 0) + d_on_hand;
-	long long reserved = req_int(row, "reserved", 0) + d_reserved;
-	if (on_hand < 0 || reserved < 0 || reserved > on_hand) {
+	long long on_hand0 = req_int(row, "on_hand", 0), reserved0 = req_int(row, "reserved", 0);
+	long long on_hand = on_hand0 + d_on_hand, reserved = reserved0 + d_reserved;
+	long long over0 = reserved0 > on_hand0 ? reserved0 - on_hand0 : 0;
+	if (on_hand < 0 || reserved < 0 || reserved - on_hand > over0) {
 		json_decref(row);
 		return cmd_fail(c, WMS_ESTOCK, "qty",
 		                "stock would be %lld on hand with %lld reserved for orders",
@@ -748,6 +749,25 @@ out:
 	return rc;
 }
 
+/* Sets the row of K to QTY on hand, as counted, whatever is reserved there. */
+static int stock_count(struct cmd_ctx *c, const struct key *k, long long qty, json_t **row_out)
+{
+	json_t *row = NULL;
+	int rc = store_get_json(c->txn, STORE_STOCK, k->b, k->n, &row);
+	if (rc == WMS_ENOTFOUND) {
+		row = json_pack("{s:i, s:i}", "on_hand", 0, "reserved", 0);
+		rc = row ? 0 : WMS_ENOMEM;
+	}
+	if (rc)
+		return rc;
+	json_object_set_new(row, "on_hand", json_integer(qty));
+	if ((rc = store_put_json(c->txn, STORE_STOCK, k->b, k->n, row, 0)) == 0)
+		*row_out = row;
+	else
+		json_decref(row);
+	return rc;
+}
+
 int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 {
 	char loc[WH_LOC_MAX], expiry[16] = "", where[WH_LOC_MAX];
@@ -789,8 +809,15 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 	}
 	long long d = qty ? (long long)json_integer_value(qty) - before
 	                  : (long long)json_integer_value(delta);
-	if ((rc = master_stock_change(c, &k, d, 0, &row)))
+	if (qty)
+		rc = stock_count(c, &k, (long long)json_integer_value(qty), &row);
+	else
+		rc = master_stock_change(c, &k, d, 0, &row);
+	if (rc)
 		goto out;
+	/* A count below what allocations hold is still the bin's truth: those picks will come
+	 * up short at the bin and be re-allocated (pick.short). The reply says how many. */
+	long long over = req_int(row, "reserved", 0) - req_int(row, "on_hand", 0);
 	if (expiry[0]) {
 		json_object_set_new(row, "expiry", json_string(expiry));
 		if ((rc = store_put_json(c->txn, STORE_STOCK, k.b, k.n, row, 0)))
@@ -800,6 +827,8 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:O}", "tenant", req_str(c->req, "tenant"),
 	              "sku", sku, "warehouse", wh, "location", loc, "delta", (json_int_t)d,
 	              "before", (json_int_t)before, "on_hand", json_object_get(row, "on_hand"));
+	if (over > 0)
+		json_object_set_new(ev, "over_reserved", json_integer(over));
 	if (lot)
 		json_object_set_new(ev, "lot", json_string(lot));
 	if (req_str(c->req, "reason"))
@@ -835,6 +864,8 @@ int master_stock_adjust(struct cmd_ctx *c, json_t **reply)
 		goto out;
 	json_object_set_new(row, "location", json_string(loc));
 	*reply = json_pack("{s:O, s:I}", "stock", row, "delta", (json_int_t)d);
+	if (*reply && over > 0)
+		json_object_set_new(*reply, "over_reserved", json_integer(over));
 out:
 	json_decref(row);
 	json_decref(item);

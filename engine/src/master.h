@@ -57,8 +57,13 @@ int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, con
 void master_stock_key(struct key *k, const char *tenant, const char *sku, const char *warehouse,
                       const char *location, const char *lot);
 
-/* Adds DELTA_ON_HAND and DELTA_RESERVED to a stock row (creating it), refusing to go below
- * zero or to reserve more than is on hand. *ROW (optional) receives the new row. */
+/*
+ * Adds DELTA_ON_HAND and DELTA_RESERVED to a stock row (creating it), refusing to go below
+ * zero or to leave more reserved beyond what is on hand than there was before (a row can be
+ * over-reserved after a count found less than allocations hold: picking and releasing may
+ * still shrink it, nothing may grow it). *ROW (optional) receives the new row.
+ * Errors: WMS_ESTOCK naming field qty.
+ */
 int master_stock_change(struct cmd_ctx *c, const struct key *k, long long delta_on_hand,
                         long long delta_reserved, json_t **row);
 

@@ -572,8 +572,17 @@ int pick_short(struct cmd_ctx *c, json_t **reply)
 	struct key sk = KEY_INIT;
 	master_stock_key(&sk, req_str(t, "tenant"), req_str(t, "sku"), req_str(t, "warehouse"),
 	                 req_str(t, "location"), req_str(t, "lot"));
-	if (rc == 0)
-		rc = master_stock_change(c, &sk, -missing, -missing, NULL);
+	/* The bin's books hold at most what they say: a count may already have taken the units
+	 * off (an over-reserved bin), and then only the reservation goes. */
+	long long off = missing;
+	if (rc == 0) {
+		json_t *row = NULL;
+		if (store_get_json(c->txn, STORE_STOCK, sk.b, sk.n, &row) == 0 &&
+		    req_int(row, "on_hand", 0) < off)
+			off = req_int(row, "on_hand", 0);
+		json_decref(row);
+		rc = master_stock_change(c, &sk, -off, -missing, NULL);
+	}
 	/* The allocation no longer holds the missing units; picked units go back to shelf. */
 	size_t i, j;
 	json_t *l, *pk;
