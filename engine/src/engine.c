@@ -293,11 +293,18 @@ struct delivery {
 };
 
 /* Hands the answered commands of LIST (may be NULL) and the staged events to the deliverer;
- * without memory, or before the deliverer runs, delivers here. */
+ * without memory, or before the deliverer runs, delivers here, once everything handed off
+ * before is out (replies after their commit and events in seq order, still). */
 static void hand_off(struct wms_engine *e, struct wcmd *list)
 {
 	struct delivery *d = e->deliverer_started ? malloc(sizeof(*d)) : NULL;
 	if (d == NULL) {
+		if (e->deliverer_started) {
+			pthread_mutex_lock(&e->dmu);
+			while (e->dqueued > 0 || e->dbusy)
+				pthread_cond_wait(&e->dspace, &e->dmu);
+			pthread_mutex_unlock(&e->dmu);
+		}
 		for (struct wcmd *x = list; x;) {
 			struct wcmd *n = x->next;
 			deliver(x);
@@ -344,7 +351,7 @@ static void *deliverer_main(void *arg)
 			if (e->dhead == NULL)
 				e->dtail = NULL;
 			e->dqueued--;
-			pthread_cond_signal(&e->dspace);
+			e->dbusy = true;
 		}
 		pthread_mutex_unlock(&e->dmu);
 		if (d == NULL)
@@ -359,6 +366,10 @@ static void *deliverer_main(void *arg)
 				server_publish(e->server, &d->evs.v[i]);
 		ev_batch_release(&d->evs);
 		free(d);
+		pthread_mutex_lock(&e->dmu);
+		e->dbusy = false;
+		pthread_cond_signal(&e->dspace);
+		pthread_mutex_unlock(&e->dmu);
 	}
 }
 

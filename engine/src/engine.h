@@ -54,6 +54,7 @@ struct wms_engine {
 	pthread_cond_t dspace;          /* (dmu) the queue has room */
 	struct delivery *dhead, *dtail; /* (dmu) */
 	size_t dqueued;                 /* (dmu) */
+	bool dbusy;                     /* (dmu) the deliverer is sending a job it took */
 	bool ddone;                     /* (dmu) the writer has exited: drain and stop */
 
 	struct server *server;

@@ -58,7 +58,9 @@ typedef void (*wms_reply_fn)(void *arg, char *reply, size_t len);
 
 /*
  * Executes request bytes REQ. DONE runs exactly once with the reply: on this thread for
- * invalid and read-only requests, on the writer thread after the commit for the others.
+ * invalid and read-only requests, on the engine's delivery thread after the commit for the
+ * others (in commit order). DONE must not block, and must not wait for another write's
+ * reply: the delivery thread delivers one reply at a time.
  */
 void wms_engine_submit(struct wms_engine *e, const void *req, size_t len, wms_reply_fn done,
                        void *arg);
