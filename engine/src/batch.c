@@ -599,6 +599,24 @@ static int savings_round(struct planner *p, const uint32_t *slots, size_t ns, co
 	return 0;
 }
 
+/* The route of order I's batch without I, from the cache while that batch is unchanged. */
+static int without_length(struct planner *p, uint32_t i, double *wo, uint32_t *wo_ver,
+                          uint32_t *wo_slot, double *len)
+{
+	uint32_t a = p->bof[i];
+	if (wo_slot[i] == a && wo_ver[i] == p->ver[a]) {
+		*len = wo[i];
+		return 0;
+	}
+	int rc = batch_length(p, a, i, NONE, len);
+	if (rc == 0) {
+		wo[i] = *len;
+		wo_slot[i] = a;
+		wo_ver[i] = p->ver[a];
+	}
+	return rc;
+}
+
 /*
  * Shift and swap moves between an order's batch and its neighbours' batches, first
  * improvement, in order index sequence. An order is looked at again in a later pass only when
@@ -611,13 +629,21 @@ static int improve(struct planner *p, int passes)
 	uint64_t *changed = calloc(n ? n : 1, sizeof(*changed)); /* per slot: last change */
 	uint64_t *looked = calloc(n ? n : 1, sizeof(*looked));   /* per order: last look */
 	uint32_t *tried = malloc((k ? k : 1) * sizeof(*tried));
+	/* Per order: its batch's route without it, valid while the batch's version is wo_ver
+	 * (a bound that spares swap evaluations, below). */
+	double *wo = malloc((n ? n : 1) * sizeof(*wo));
+	uint32_t *wo_ver = malloc((n ? n : 1) * sizeof(*wo_ver));
+	uint32_t *wo_slot = malloc((n ? n : 1) * sizeof(*wo_slot));
 	int rc = 0;
-	if (changed == NULL || looked == NULL || tried == NULL) {
+	if (changed == NULL || looked == NULL || tried == NULL || wo == NULL || wo_ver == NULL ||
+	    wo_slot == NULL) {
 		rc = WMS_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		changed[i] = 1;
+		wo_slot[i] = NONE;
+	}
 	for (int pass = 0; pass < passes; pass++) {
 		int moved = 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -634,7 +660,8 @@ static int improve(struct planner *p, int passes)
 			looked[i] = ++step;
 			uint32_t ui = p->orders[i].units;
 			double without = 0;
-			if (p->cnt[a] > 1 && (rc = batch_length(p, a, i, NONE, &without)))
+			if (p->cnt[a] > 1 &&
+			    (rc = without_length(p, i, wo, wo_ver, wo_slot, &without)))
 				goto out;
 			double gain = p->blen[a] - without;
 			size_t ntried = 0;
@@ -675,6 +702,18 @@ static int improve(struct planner *p, int passes)
 				if (b == a || !fits(p, p->cnt[a], p->units[a] - ui + uj) ||
 				    !fits(p, p->cnt[b], p->units[b] - uj + ui))
 					continue;
+				/* Adding picks never shortens a route, so the swap's two routes are
+				 * at least a without i (or j's own route) and b without j (or i's
+				 * own): when those already reach the current pair, the swap cannot
+				 * pay. */
+				double jwo = 0;
+				if (p->cnt[b] > 1 &&
+				    (rc = without_length(p, j, wo, wo_ver, wo_slot, &jwo)))
+					goto out;
+				double lo_a = without > p->d1[j] ? without : p->d1[j];
+				double lo_b = jwo > p->d1[i] ? jwo : p->d1[i];
+				if (lo_a + lo_b - p->blen[a] - p->blen[b] >= -EPS)
+					continue;
 				double da, db;
 				if ((rc = batch_length(p, a, i, j, &da)) ||
 				    (rc = batch_length(p, b, j, i, &db)))
@@ -699,6 +738,9 @@ out:
 	free(changed);
 	free(looked);
 	free(tried);
+	free(wo);
+	free(wo_ver);
+	free(wo_slot);
 	return rc;
 }
 
