@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wms/nngclose.h"
 #include "tengine.h"
 
 extern char **environ;
@@ -235,7 +236,7 @@ static struct result run_load(const char *url, int nclients, make_req_fn make, d
 	for (int i = 0; i < nclients; i++) {
 		nng_aio_stop(g.c[i].aio);
 		nng_aio_free(g.c[i].aio);
-		nng_close(g.c[i].sock);
+		wms_nng_close(g.c[i].sock, WMS_NNG_CLOSE_WAIT_MS);
 	}
 	size_t n = atomic_load(&g.lat_n);
 	if (n > g.lat_cap)
@@ -449,7 +450,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < 256; i++)
 		nng_aio_stop(ectx[i].aio);
-	nng_close(rep);
+	wms_nng_close(rep, WMS_NNG_CLOSE_WAIT_MS);
 
 	/* The engine. */
 	nng_socket s;
@@ -502,7 +503,7 @@ int main(int argc, char **argv)
 	printf("engine_events_read: %.0f events/s (%llu events in pages of 1000, parsed by the "
 	       "client)\n",
 	       (double)events / dt, (unsigned long long)events);
-	nng_close(s);
+	wms_nng_close(s, WMS_NNG_CLOSE_WAIT_MS);
 	kill(pid, SIGTERM);
 	int st;
 	for (int i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)

@@ -3,6 +3,7 @@
 
 #include "engine.h"
 #include "wms/codec.h"
+#include "wms/nngclose.h"
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -185,10 +186,11 @@ void server_close(struct server *s)
 				nng_aio_free(s->ctxs[i].aio);
 			}
 		}
-		nng_close(s->rep);
+		if (!wms_nng_close(s->rep, WMS_NNG_CLOSE_WAIT_MS))
+			return; /* nng 1.5.2's hang (wms/nngclose.h): keep what it may touch */
 	}
-	if (s->has_pub)
-		nng_close(s->pub);
+	if (s->has_pub && !wms_nng_close(s->pub, WMS_NNG_CLOSE_WAIT_MS))
+		return;
 	free(s->ctxs);
 	free(s);
 }

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "wms/nngclose.h"
 #include "daemon.h"
 #include "tengine.h"
 
@@ -59,7 +60,7 @@ static void *client_main(void *arg)
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 1000);
 	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 1000);
 	if (nng_dial(s, c->d->req_url, NULL, 0) != 0) {
-		nng_close(s);
+		wms_nng_close(s, WMS_NNG_CLOSE_WAIT_MS);
 		return NULL;
 	}
 	for (int i = 0; !atomic_load(c->stop); i++) {
@@ -86,7 +87,7 @@ static void *client_main(void *arg)
 		}
 		nng_free(reply, len);
 	}
-	nng_close(s);
+	wms_nng_close(s, WMS_NNG_CLOSE_WAIT_MS);
 	return NULL;
 }
 

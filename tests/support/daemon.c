@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tengine.h"
+#include "wms/nngclose.h"
 
 extern char **environ;
 
@@ -71,7 +72,7 @@ char *tdaemon_call_raw(const char *url, const void *data, size_t len, int timeou
 	out = strndup(nng_msg_body(m), nng_msg_len(m));
 out:
 	nng_msg_free(m);
-	nng_close(s);
+	wms_nng_close(s, WMS_NNG_CLOSE_WAIT_MS);
 	return out;
 }
 
@@ -82,7 +83,7 @@ void tsub_close(nng_socket sub)
 	nng_msg *m;
 	while (ms_now() < deadline && nng_recvmsg(sub, &m, 0) == 0)
 		nng_msg_free(m);
-	nng_close(sub);
+	wms_nng_close(sub, WMS_NNG_CLOSE_WAIT_MS);
 }
 
 json_t *tdaemon_call(struct tdaemon *d, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include "wms/client.h"
 
 #include "wms/codec.h"
+#include "wms/nngclose.h"
 #include "wms/ops.h"
 #include "wms/schema.h"
 
@@ -198,8 +199,10 @@ void wms_client_close(struct wms_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->sock_open)
-		nng_close(c->sock); /* no notification runs after this returns */
+	/* No notification runs after a close that finished; one that hangs (nng 1.5.2,
+	 * wms/nngclose.h) may still notify the link, so the client stays allocated. */
+	if (c->sock_open && !wms_nng_close(c->sock, WMS_NNG_CLOSE_WAIT_MS))
+		return;
 	if (c->link_ok)
 		link_release(&c->link);
 	if (c->urandom >= 0)
@@ -804,82 +807,6 @@ int wms_tailer_next(struct wms_tailer *t, int wait_ms, wms_event_fn fn, void *ar
 	}
 }
 
-/*
- * Closing a SUB socket while a message is arriving can hang for ever in nng 1.5.2 (the
- * transport's receive callback races the pipe's stop; fixed upstream after 1.5.2, nng PR
- * #1636). Debian ships 1.5.2, and a publisher sends whenever it likes, so the close runs on
- * its own thread: the caller waits up to CLOSE_WAIT_MS and goes on without it if it hangs,
- * leaving one blocked thread behind rather than a follower that never exits.
- */
-#define CLOSE_WAIT_MS 2000
-
-struct closer {
-	nng_socket sock;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done, abandoned;
-};
-
-static void closer_free(struct closer *c)
-{
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
-	free(c);
-}
-
-static void *closer_main(void *arg)
-{
-	struct closer *c = arg;
-	nng_close(c->sock);
-	pthread_mutex_lock(&c->mu);
-	c->done = 1;
-	int abandoned = c->abandoned;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (abandoned)
-		closer_free(c);
-	return NULL;
-}
-
-static void close_bounded(nng_socket sock)
-{
-	struct closer *c = calloc(1, sizeof(*c));
-	pthread_condattr_t a;
-	pthread_t th;
-	if (c == NULL || pthread_condattr_init(&a) != 0) {
-		free(c);
-		nng_close(sock);
-		return;
-	}
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, &a);
-	pthread_condattr_destroy(&a);
-	c->sock = sock;
-	if (pthread_create(&th, NULL, closer_main, c) != 0) {
-		closer_free(c);
-		nng_close(sock);
-		return;
-	}
-	pthread_detach(th);
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += CLOSE_WAIT_MS / 1000;
-	dl.tv_nsec += (long)(CLOSE_WAIT_MS % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&c->mu);
-	while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &dl) == 0)
-		;
-	int done = c->done;
-	c->abandoned = !done;
-	pthread_mutex_unlock(&c->mu);
-	if (done)
-		closer_free(c);
-}
-
 uint64_t wms_tailer_position(const struct wms_tailer *t)
 {
 	return t->pos;
@@ -894,8 +821,10 @@ void wms_tailer_free(struct wms_tailer *t)
 {
 	if (t == NULL)
 		return;
-	if (t->sub_open)
-		close_bounded(t->sub);
+	/* A close that hangs (nng 1.5.2, wms/nngclose.h) may still notify the link: keep the
+	 * tailer allocated then. */
+	if (t->sub_open && !wms_nng_close(t->sub, WMS_NNG_CLOSE_WAIT_MS))
+		return;
 	if (t->link_ok)
 		link_release(&t->link);
 	for (size_t i = 0; i < t->nheld; i++)
