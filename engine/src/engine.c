@@ -714,8 +714,14 @@ int wms_engine_open(const struct wms_engine_config *cfg, struct wms_engine **out
 		goto fail;
 	struct store_opts so = { cfg->map_size, cfg->map_max };
 	if ((rc = store_open(e->data_dir, &so, &e->store))) {
-		wms_error_set(err, rc, "data", "cannot open the store in '%s': %s", e->data_dir,
-		              wms_strerror(rc));
+		if (rc == WMS_EBUSY)
+			wms_error_set(err, rc, "data",
+			              "the store in '%s' is in use by another engine (pid %ld); one "
+			              "engine per data directory",
+			              e->data_dir, store_lock_owner(e->data_dir));
+		else
+			wms_error_set(err, rc, "data", "cannot open the store in '%s': %s",
+			              e->data_dir, wms_strerror(rc));
 		goto fail;
 	}
 	if ((rc = load_state(e))) {

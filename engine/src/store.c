@@ -6,11 +6,15 @@
 #include "wms/errors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DEFAULT_MAP     (256UL << 20)
 #define DEFAULT_MAP_MAX (64UL << 30)
@@ -26,6 +30,7 @@ struct store {
 	MDB_dbi dbi[STORE_NTABLES];
 	size_t map_size;
 	size_t map_max;
+	int lock_fd; /* DIR/engine.lock, held exclusively while the store is open */
 	/* Readers hold it shared for the life of their transaction; store_grow holds it
 	 * exclusively, because LMDB may only be resized with no transaction open. */
 	pthread_rwlock_t resize;
@@ -80,6 +85,54 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+#define LOCK_NAME "/engine.lock"
+
+/*
+ * Takes DIR's engine lock. LMDB lets several processes write one environment, but the engine
+ * keeps counters and caches of its own store in memory (order numbers, the event sequence):
+ * two engines on one directory would hand out the same numbers. flock, not fcntl locks: it
+ * belongs to the open file, so it also refuses a second open within one process, and the
+ * kernel drops it when the process dies (kill -9 leaves nothing to clean up).
+ */
+static int lock_dir(const char *dir, int *fd_out)
+{
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s" LOCK_NAME, dir) >= (int)sizeof(path))
+		return WMS_EIO;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return WMS_EIO;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int busy = errno == EWOULDBLOCK;
+		close(fd);
+		return busy ? WMS_EBUSY : WMS_EIO;
+	}
+	/* The holder's pid, for the message a second engine gives (store_lock_owner). */
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		close(fd);
+		return WMS_EIO;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+long store_lock_owner(const char *dir)
+{
+	char path[4096], buf[32] = { 0 };
+	if (snprintf(path, sizeof(path), "%s" LOCK_NAME, dir) >= (int)sizeof(path))
+		return 0;
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	long pid = 0;
+	if (fgets(buf, sizeof(buf), f))
+		pid = strtol(buf, NULL, 10);
+	fclose(f);
+	return pid > 0 ? pid : 0;
+}
+
 int store_open(const char *dir, const struct store_opts *opts, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -87,6 +140,7 @@ int store_open(const char *dir, const struct store_opts *opts, struct store **ou
 	int rc;
 	if (s == NULL)
 		return WMS_ENOMEM;
+	s->lock_fd = -1;
 	s->map_size = opts && opts->map_size ? opts->map_size : DEFAULT_MAP;
 	s->map_max = opts && opts->map_max ? opts->map_max : DEFAULT_MAP_MAX;
 	if (s->map_max < s->map_size)
@@ -102,6 +156,8 @@ int store_open(const char *dir, const struct store_opts *opts, struct store **ou
 		rc = WMS_EIO;
 		goto fail;
 	}
+	if ((rc = lock_dir(dir, &s->lock_fd)))
+		goto fail;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail_mdb;
 	if ((rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
@@ -138,6 +194,8 @@ fail:
 		mdb_txn_abort(txn);
 	if (s->env)
 		mdb_env_close(s->env);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	pthread_rwlock_destroy(&s->resize);
 	free(s);
 	return rc;
@@ -148,6 +206,7 @@ void store_close(struct store *s)
 	if (s == NULL)
 		return;
 	mdb_env_close(s->env);
+	close(s->lock_fd); /* after LMDB: the next engine may open as soon as it is free */
 	pthread_rwlock_destroy(&s->resize);
 	free(s);
 }

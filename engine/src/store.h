@@ -88,9 +88,14 @@ struct store_val {
 
 /*
  * Opens (creating when needed) the environment in DIR, creates missing tables, and clears
- * reader slots left by dead processes. OPTS may be NULL. Errors: WMS_EIO, WMS_ENOMEM.
+ * reader slots left by dead processes. OPTS may be NULL. The store holds DIR/engine.lock
+ * exclusively until store_close: one engine per directory, in this process or any other.
+ * Errors: WMS_EBUSY (another open store holds DIR), WMS_EIO, WMS_ENOMEM.
  */
 int store_open(const char *dir, const struct store_opts *opts, struct store **out);
+
+/* The pid that holds (or last held) DIR's lock, 0 when unknown: for messages only. */
+long store_lock_owner(const char *dir);
 
 /* Closes the environment. No transaction may be open. Accepts NULL. */
 void store_close(struct store *s);

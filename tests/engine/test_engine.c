@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -333,6 +334,29 @@ static void test_the_simulated_clock_moves_forward_only_and_persists(void **stat
 	tengine_close(&t);
 }
 
+static void test_a_second_engine_on_the_same_data_directory_is_refused(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	struct wms_engine *second = NULL;
+	struct wms_error err = WMS_ERROR_INIT;
+	assert_int_equal(wms_engine_open(&t.cfg, &second, &err), WMS_EBUSY);
+	assert_null(second);
+	assert_string_equal(err.field, "data");
+	char pid[32];
+	snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
+	assert_non_null(strstr(err.message, pid));
+	/* The first engine did not notice and still serves. */
+	json_decref(tcall_ok(&t, ORDER_FMT, "SO-1", 1));
+	/* Once it is closed the directory is free again, with what it acknowledged. */
+	tengine_stop(&t);
+	assert_int_equal(tengine_start(&t), 0);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"SO-1\"}"));
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +375,7 @@ int main(void)
 		    test_events_read_after_the_end_of_the_log_is_out_of_range_naming_its_end),
 		cmocka_unit_test(test_the_wall_clock_refuses_to_be_set),
 		cmocka_unit_test(test_the_simulated_clock_moves_forward_only_and_persists),
+		cmocka_unit_test(test_a_second_engine_on_the_same_data_directory_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
