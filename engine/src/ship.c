@@ -364,6 +364,31 @@ static int ignored(json_t **reply, const char *tracking, const char *why)
 	return 0;
 }
 
+/* How far a carrier's clock may be off ours: scanners' clocks drift, time zones do not. */
+#define CARRIER_SKEW_MS (15 * 60000)
+
+/*
+ * A carrier reports what happened, between the parcel leaving (shipped_at) and now: news from
+ * before that or from the future is a broken feed (a default epoch, a local time sent as UTC),
+ * and taken as it is it would decide on_time and the OTIF report. Refused, naming both ends.
+ */
+static int check_carrier_time(struct cmd_ctx *c, const json_t *s, int64_t at)
+{
+	char a[WMS_TIME_BUFSZ], b[WMS_TIME_BUFSZ];
+	int64_t shipped = time_of(s, "shipped_at");
+	if (shipped >= 0 && at < shipped - CARRIER_SKEW_MS)
+		return cmd_fail(c, WMS_ERANGE, "at",
+		                "at %s is before shipment %s left the warehouse (%s)",
+		                wms_time_format(at, a), req_str(s, "id"),
+		                wms_time_format(shipped, b));
+	if (at > c->now + CARRIER_SKEW_MS)
+		return cmd_fail(c, WMS_ERANGE, "at",
+		                "at %s is in the future: the engine's time is %s (15 minutes of "
+		                "clock skew allowed)",
+		                wms_time_format(at, a), wms_time_format(c->now, b));
+	return 0;
+}
+
 int carrier_event(struct cmd_ctx *c, json_t **reply)
 {
 	const char *tracking = req_str(c->req, "tracking"), *status = req_str(c->req, "status");
@@ -391,6 +416,10 @@ int carrier_event(struct cmd_ctx *c, json_t **reply)
 	if (s == NULL) {
 		order_release(&o);
 		return WMS_EINTERNAL;
+	}
+	if ((rc = check_carrier_time(c, s, at))) {
+		order_release(&o);
+		return rc;
 	}
 	/* The same news twice (status, time and place) is a duplicate. */
 	json_t *hist = json_object_get(s, "carrier_events");

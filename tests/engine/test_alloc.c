@@ -517,6 +517,7 @@ static const char *deliver_beside_a_waiting_part(struct tengine *t)
 	assert_string_equal(tget_str(o, "order.allocation.shipments[0].state"), "backordered");
 	assert_null(tget(o, "order.allocation.shipments[0].warehouse"));
 	json_decref(o);
+	tclock_reach(t, "2026-11-26T11:00:00Z");
 	json_decref(tcall_ok(t,
 	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
 	                     "\"delivered\",\"at\":\"2026-11-26T11:00:00Z\"}",

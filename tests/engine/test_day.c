@@ -72,6 +72,7 @@ static void pack_all(struct tengine *t)
 static void carrier(struct tengine *t, const char *tracking, const char *status, const char *when,
                     const char *extra)
 {
+	tclock_reach(t, when);
 	json_decref(tcall_ok(t,
 	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":\"%s\","
 	                     "\"at\":\"%s\"%s}",

@@ -52,6 +52,7 @@ static void deliver_all(struct tengine *t, const char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *tr = tflow_ship(t, "acme", ids[i]);
 		assert_non_null(tr);
+		tclock_reach(t, "2026-11-26T10:00:00Z");
 		json_decref(tcall_ok(t,
 		                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
 		                     "\"delivered\",\"at\":\"2026-11-26T10:00:00Z\"}",

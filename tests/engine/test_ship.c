@@ -62,6 +62,7 @@ static void to_packed(struct tengine *t, const char *id, const char *promise)
 static void carrier(struct tengine *t, const char *tracking, const char *status, const char *at,
                     const char *extra, int ignored)
 {
+	tclock_reach(t, at);
 	json_t *r = tcall_ok(t,
 	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":\"%s\","
 	                     "\"at\":\"%s\"%s}",
@@ -371,6 +372,54 @@ static void test_ship_confirm_with_a_carrier_override_records_what_actually_ship
 	tengine_close(&t);
 }
 
+static long long last_seq(struct tengine *t)
+{
+	json_t *r = tcall_ok(t, "{\"op\":\"ping\"}");
+	long long n = tget_int(r, "last_seq");
+	json_decref(r);
+	return n;
+}
+
+static void test_carrier_news_from_before_the_parcel_left_or_from_the_future_is_refused(void **s)
+{
+	(void)s;
+	struct tengine t;
+	char st[32];
+	tengine_open(&t);
+	tseed_basic(&t);
+	to_packed(&t, "O-1", "2026-11-28T00:00:00Z");
+	json_t *r = tcall_ok(&t, "{\"op\":\"ship.confirm\",\"shipment\":\"S1-1\"}");
+	char tracking[64];
+	snprintf(tracking, sizeof(tracking), "%s", tget_str(r, "tracking"));
+	json_decref(r);
+	long long seq = last_seq(&t);
+	/* A feed's default epoch would make any late parcel on time. */
+	r = tcall_err(&t, "out_of_range",
+	              "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":\"delivered\","
+	              "\"at\":\"2020-01-01T00:00:00Z\"}",
+	              tracking);
+	assert_string_equal(tget_str(r, "error.field"), "at");
+	assert_non_null(strstr(tget_str(r, "error.message"), "2020-01-01T00:00:00Z"));
+	assert_non_null(strstr(tget_str(r, "error.message"), "before shipment S1-1 left"));
+	json_decref(r);
+	/* The engine runs at 08:00 (the simulated clock): news of 19:00 has not happened. */
+	r = tcall_err(&t, "out_of_range",
+	              "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":\"in_transit\","
+	              "\"at\":\"2026-11-24T19:00:00Z\"}",
+	              tracking);
+	assert_non_null(strstr(tget_str(r, "error.message"), "in the future"));
+	json_decref(r);
+	assert_string_equal(state_of(&t, "O-1", st), "shipped");
+	assert_int_equal(last_seq(&t), seq);
+	/* Within the skew allowed for a carrier's clock, either side, the news counts. */
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"in_transit\",\"at\":\"2026-11-24T08:10:00Z\"}",
+	                     tracking));
+	assert_string_equal(state_of(&t, "O-1", st), "in_transit");
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +437,8 @@ int main(void)
 		    test_ship_confirm_with_an_option_the_warehouse_lacks_is_refused_naming_the_field),
 		cmocka_unit_test(
 		    test_ship_confirm_with_a_carrier_override_records_what_actually_ships),
+		cmocka_unit_test(
+		    test_carrier_news_from_before_the_parcel_left_or_from_the_future_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,17 @@ json_t *tcall_err(struct tengine *t, const char *code, const char *fmt, ...)
 	return r;
 }
 
+void tclock_reach(struct tengine *t, const char *at)
+{
+	int64_t want, now;
+	json_t *r = tcall_ok(t, "{\"op\":\"ping\"}");
+	assert_int_equal(wms_time_parse(at, &want), 0);
+	assert_int_equal(wms_time_parse(tget_str(r, "time"), &now), 0);
+	json_decref(r);
+	if (want > now)
+		json_decref(tcall_ok(t, "{\"op\":\"clock.set\",\"at\":\"%s\"}", at));
+}
+
 const char *treply_code(const json_t *reply)
 {
 	if (json_is_true(json_object_get(reply, "ok")))

@@ -41,6 +41,10 @@ json_t *tcall_ok(struct tengine *t, const char *fmt, ...) __attribute__((format(
 json_t *tcall_err(struct tengine *t, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Moves the simulated clock forward to AT (RFC 3339) unless it is already there or later: news
+ * from a carrier arrives after it happened. */
+void tclock_reach(struct tengine *t, const char *at);
+
 /* The error code of a reply, or NULL when ok. */
 const char *treply_code(const json_t *reply);
 
