@@ -438,6 +438,16 @@ static void slot_features(const struct planner *p, uint32_t s, size_t row, uint6
 	f->row = row;
 }
 
+/* Set bits of X. The builtin becomes a libgcc call without -mpopcnt, which the build does not
+ * assume: this is the same count in a dozen instructions, inline. */
+static inline int popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (int)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /*
  * For each of the NS slots SLOTS (ascending), its K best partners among the slots that fit
  * with it on one cart, by a proxy of the saving: metres of sub-aisle walked by both (block_len
@@ -451,39 +461,47 @@ static int find_partners(struct planner *p, const uint32_t *slots, size_t ns, ui
 	const struct layout *l = p->l;
 	size_t k = (size_t)p->k;
 	size_t nsub = (size_t)l->p.aisles * (size_t)l->p.blocks, words = (nsub + 63) / 64;
-	uint64_t *bits = malloc((ns ? ns : 1) * words * sizeof(*bits));
-	struct feature *f = malloc((ns ? ns : 1) * sizeof(*f));
-	size_t *row = malloc((ns ? ns : 1) * sizeof(*row)); /* rank -> row of bits and nb */
+	size_t cap = ns ? ns : 1;
+	/* Features, bits and room by rank (centre-of-gravity order), so that the window scan
+	 * below reads memory in sequence. */
+	uint64_t *row_bits = malloc(cap * words * sizeof(*row_bits));
+	uint64_t *bits = malloc(cap * words * sizeof(*bits));
+	struct feature *f = malloc(cap * sizeof(*f));
+	uint32_t *rslot = malloc(cap * sizeof(*rslot));
+	uint32_t *rcnt = malloc(cap * sizeof(*rcnt));
+	uint32_t *runits = malloc(cap * sizeof(*runits));
 	double *score = malloc(k * sizeof(*score));
-	if (bits == NULL || f == NULL || row == NULL || score == NULL) {
-		free(bits);
-		free(f);
-		free(row);
-		free(score);
-		return WMS_ENOMEM;
+	int rc = 0;
+	if (row_bits == NULL || bits == NULL || f == NULL || rslot == NULL || rcnt == NULL ||
+	    runits == NULL || score == NULL) {
+		rc = WMS_ENOMEM;
+		goto out;
 	}
 	for (size_t r = 0; r < ns; r++)
-		slot_features(p, slots[r], r, &bits[r * words], words, &f[r]);
-	/* sorted by centre of gravity; bits and NB stay in the order of SLOTS */
+		slot_features(p, slots[r], r, &row_bits[r * words], words, &f[r]);
+	/* sorted by centre of gravity; NB stays in the order of SLOTS */
 	qsort(f, ns, sizeof(*f), feature_cmp);
-	for (size_t r = 0; r < ns; r++)
-		row[r] = f[r].row;
 	for (size_t r = 0; r < ns; r++) {
-		size_t i = row[r], have = 0;
-		uint32_t si = slots[i], *out = &nb[i * k];
+		uint32_t s = slots[f[r].row];
+		memcpy(&bits[r * words], &row_bits[f[r].row * words], words * sizeof(*bits));
+		rslot[r] = s;
+		rcnt[r] = p->cnt[s];
+		runits[r] = p->units[s];
+	}
+	for (size_t r = 0; r < ns; r++) {
+		size_t have = 0;
+		uint32_t *out = &nb[f[r].row * k];
+		const uint64_t *bi = &bits[r * words];
 		for (size_t t = 0; t < k; t++)
 			out[t] = NONE;
 		size_t lo = r > WINDOW ? r - WINDOW : 0, hi = r + WINDOW < ns ? r + WINDOW : ns - 1;
 		for (size_t q = lo; q <= hi; q++) {
-			size_t j = row[q];
-			uint32_t sj = slots[j];
-			if (j == i ||
-			    !fits(p, p->cnt[si] + p->cnt[sj], p->units[si] + p->units[sj]))
+			uint32_t sj = rslot[q];
+			if (q == r || !fits(p, rcnt[r] + rcnt[q], runits[r] + runits[q]))
 				continue;
 			int shared = 0;
 			for (size_t w = 0; w < words; w++)
-				shared +=
-				    __builtin_popcountll(bits[i * words + w] & bits[j * words + w]);
+				shared += popcount64(bi[w] & bits[q * words + w]);
 			double ov = (f[r].xhi < f[q].xhi ? f[r].xhi : f[q].xhi) -
 			            (f[r].xlo > f[q].xlo ? f[r].xlo : f[q].xlo);
 			double sc = shared * l->block_len + 2 * ov;
@@ -504,11 +522,15 @@ static int find_partners(struct planner *p, const uint32_t *slots, size_t ns, ui
 				have++;
 		}
 	}
+out:
+	free(row_bits);
 	free(bits);
 	free(f);
-	free(row);
+	free(rslot);
+	free(rcnt);
+	free(runits);
 	free(score);
-	return 0;
+	return rc;
 }
 
 static int push_pair(struct planner *p, uint32_t oi, uint32_t oj)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* Key fields: position needs 9 bits (<= 500), block 3 (<= 7), aisle 8 (<= 200). */
-#define KEY_POS_BITS   9
-#define KEY_BLOCK_BITS 3
+/* Key fields (layout.h): position needs 9 bits (<= 500), block 3 (<= 7), aisle 8 (<= 200). */
+_Static_assert(LAYOUT_MAX_SLOTS < 1 << LAYOUT_KEY_POS_BITS, "positions fit their key bits");
+_Static_assert(LAYOUT_MAX_BLOCKS <= 1 << LAYOUT_KEY_BLOCK_BITS, "blocks fit their key bits");
 
 /* A depot closer than this to an aisle's centre line is on it (absorbs shift rounding). */
 #define DEPOT_SNAP 1e-9
@@ -286,21 +286,4 @@ double layout_distance(const struct layout *l, const struct layout_point *a,
 	double via_front = (ya - front) + (yb - front);
 	double via_back = (back - ya) + (back - yb);
 	return dx + (via_front < via_back ? via_front : via_back);
-}
-
-uint32_t layout_point_key(const struct layout_point *p)
-{
-	if (p->aisle == 0)
-		return 0;
-	return ((uint32_t)p->aisle << (KEY_POS_BITS + KEY_BLOCK_BITS)) |
-	       ((uint32_t)p->block << KEY_POS_BITS) | (uint32_t)p->position;
-}
-
-struct layout_point layout_key_point(uint32_t key)
-{
-	struct layout_point p;
-	p.aisle = (int)(key >> (KEY_POS_BITS + KEY_BLOCK_BITS));
-	p.block = (int)((key >> KEY_POS_BITS) & ((1u << KEY_BLOCK_BITS) - 1));
-	p.position = (int)(key & ((1u << KEY_POS_BITS) - 1));
-	return p;
 }

@@ -162,7 +162,25 @@ double layout_distance(const struct layout *layout, const struct layout_point *a
  * every aisle from the front to the back, aisle after aisle. Routing and batching keep sets of
  * points as sorted key arrays. The depot's key is 0; pick points have keys > 0.
  */
-uint32_t layout_point_key(const struct layout_point *p);
-struct layout_point layout_key_point(uint32_t key);
+#define LAYOUT_KEY_POS_BITS   9 /* positions 1..511 along a block's aisle */
+#define LAYOUT_KEY_BLOCK_BITS 3 /* blocks 0..7 */
+
+/* Inline: routing decodes keys in its innermost loops. */
+static inline uint32_t layout_point_key(const struct layout_point *p)
+{
+	if (p->aisle == 0)
+		return 0;
+	return ((uint32_t)p->aisle << (LAYOUT_KEY_POS_BITS + LAYOUT_KEY_BLOCK_BITS)) |
+	       ((uint32_t)p->block << LAYOUT_KEY_POS_BITS) | (uint32_t)p->position;
+}
+
+static inline struct layout_point layout_key_point(uint32_t key)
+{
+	struct layout_point p;
+	p.aisle = (int)(key >> (LAYOUT_KEY_POS_BITS + LAYOUT_KEY_BLOCK_BITS));
+	p.block = (int)((key >> LAYOUT_KEY_POS_BITS) & ((1u << LAYOUT_KEY_BLOCK_BITS) - 1));
+	p.position = (int)(key & ((1u << LAYOUT_KEY_POS_BITS) - 1));
+	return p;
+}
 
 #endif

@@ -75,10 +75,24 @@ struct fr_entry {
 	uint8_t opt;
 };
 
+/* One move of the length-only DP: from state s, option opt (or horizontal multiplier), to ns. */
+struct rr_move {
+	uint8_t s, opt, ns;
+};
+
+/* Column kinds of the length-only DP, by the vertical options they allow. */
+enum { K_DEPOT, K_EMPTY, K_PICKS, K_GAP, NKIND };
+
 struct route_ws {
 	int8_t vtab[NSTATE][NVOPT];
 	int8_t htab[NSTATE][NHOPT];
 	uint8_t hreach[NSTATE][NHOPT]; /* the front vertex left behind has edges */
+	/* The same tables flattened to the moves that exist, per column kind (vertical) and
+	 * for columns with or without the depot (horizontal; opt is the multiplier of dx). */
+	struct rr_move vmoves[NKIND][NSTATE * NVOPT];
+	uint8_t nvmoves[NKIND];
+	struct rr_move hmoves[2][NSTATE * NHOPT];
+	uint8_t nhmoves[2];
 
 	size_t cap_n;             /* picks */
 	struct pick_ref *refs;    /* picks sorted by (key, index) */
@@ -252,8 +266,25 @@ static int rr_horiz_step(int s, int f, int k, int *reach)
 	                 same);
 }
 
+/* The vertical options a column of each kind allows (rr_solve says why). */
+static unsigned rr_allowed(int kind)
+{
+	switch (kind) {
+	case K_DEPOT:
+		return 1u << V_NONE;
+	case K_EMPTY:
+		return 1u << V_PASS | 1u << V_DOUBLE | 1u << V_NONE;
+	case K_PICKS:
+		return 1u << V_PASS | 1u << V_DOUBLE | 1u << V_TOP | 1u << V_BOTTOM;
+	default:
+		return 1u << V_PASS | 1u << V_DOUBLE | 1u << V_TOP | 1u << V_BOTTOM | 1u << V_GAP;
+	}
+}
+
 static void rr_build_tables(struct route_ws *ws)
 {
+	/* Ratliff & Rosenthal: (0,0), (1,1), (2,0), (0,2), (2,2) copies suffice (rr_solve). */
+	static const uint8_t hopts[] = { 0, 4, 6, 2, 8 };
 	for (int s = 0; s < NSTATE; s++) {
 		for (int t = 0; t < NVOPT; t++)
 			ws->vtab[s][t] = (int8_t)rr_vert_step(s, t);
@@ -262,6 +293,30 @@ static void rr_build_tables(struct route_ws *ws)
 			ws->htab[s][h] = (int8_t)rr_horiz_step(s, h / 3, h % 3, &reach);
 			ws->hreach[s][h] = (uint8_t)reach;
 		}
+	}
+	for (int kind = 0; kind < NKIND; kind++) {
+		unsigned allowed = rr_allowed(kind);
+		uint8_t n = 0;
+		for (int s = 0; s < NSTATE; s++)
+			for (int t = 0; t < NVOPT; t++)
+				if ((allowed >> t & 1) && ws->vtab[s][t] >= 0)
+					ws->vmoves[kind][n++] =
+					    (struct rr_move){ (uint8_t)s, (uint8_t)t,
+						              (uint8_t)ws->vtab[s][t] };
+		ws->nvmoves[kind] = n;
+	}
+	for (int depot = 0; depot < 2; depot++) {
+		uint8_t n = 0;
+		for (int s = 0; s < NSTATE; s++)
+			for (size_t i = 0; i < sizeof(hopts); i++) {
+				int h = hopts[i], ns = ws->htab[s][h];
+				if (ns < 0 || (depot && !ws->hreach[s][h]))
+					continue;
+				ws->hmoves[depot][n++] =
+				    (struct rr_move){ (uint8_t)s, (uint8_t)(h / 3 + h % 3),
+					              (uint8_t)ns };
+			}
+		ws->nhmoves[depot] = n;
 	}
 }
 
@@ -637,6 +692,64 @@ static void rr_solve(struct route_ws *ws, const struct layout *l, size_t nc, dou
 			s = bh >> 4;
 		}
 	}
+}
+
+/*
+ * rr_solve's programme without its back pointers, for callers that need the length only (the
+ * batching inner loop): the same sums in the same order, so the same cost to the bit, over
+ * the moves that exist for each column instead of every (state, option) pair.
+ */
+static double rr_cost(const struct route_ws *ws, const struct layout *l, size_t nc)
+{
+	const double inf = HUGE_VAL, len = l->block_len;
+	double cm[NSTATE], cp[NSTATE], vc[NVOPT];
+	for (int s = 0; s < NSTATE; s++)
+		cm[s] = inf;
+	cm[S_EMPTY] = 0;
+	vc[V_PASS] = len;
+	vc[V_DOUBLE] = 2 * len;
+	vc[V_NONE] = 0;
+	for (size_t c = 0;; c++) {
+		const struct col *col = &ws->cols[c];
+		int kind = col->aisle == 0    ? K_DEPOT
+		           : col->count == 0  ? K_EMPTY
+		           : col->count > 1 && col->gap > 0 ? K_GAP
+		                                            : K_PICKS;
+		vc[V_TOP] = 2 * (len - col->ymin);
+		vc[V_BOTTOM] = 2 * col->ymax;
+		vc[V_GAP] = 2 * (len - col->gap);
+		for (int s = 0; s < NSTATE; s++)
+			cp[s] = inf;
+		const struct rr_move *mv = ws->vmoves[kind];
+		for (uint8_t i = 0; i < ws->nvmoves[kind]; i++) {
+			double v = cm[mv[i].s] + vc[mv[i].opt];
+			if (v < cp[mv[i].ns])
+				cp[mv[i].ns] = v;
+		}
+		if (c + 1 == nc)
+			break;
+		double dx = ws->cols[c + 1].x - col->x;
+		for (int s = 0; s < NSTATE; s++)
+			cm[s] = inf;
+		int d = col->depot != 0;
+		mv = ws->hmoves[d];
+		for (uint8_t i = 0; i < ws->nhmoves[d]; i++) {
+			double v = cp[mv[i].s] + mv[i].opt * dx;
+			if (v < cm[mv[i].ns])
+				cm[mv[i].ns] = v;
+		}
+	}
+	double best = inf;
+	if (ws->cols[nc - 1].depot) {
+		best = cp[S_EE1] < cp[S_E0] ? cp[S_EE1] : cp[S_E0];
+	} else {
+		static const int finals[] = { S_EE1, S_E0, S_0E, S_CLOSED };
+		for (size_t i = 0; i < sizeof(finals) / sizeof(finals[0]); i++)
+			if (cp[finals[i]] < best)
+				best = cp[finals[i]];
+	}
+	assert(best < inf); /* "everything doubled" is always a finished tour */
+	return best;
 }
 
 static void add_edges(struct route_ws *ws, size_t *ne, uint32_t u, uint32_t v, int copies)
@@ -1569,9 +1682,12 @@ static int route_keys(struct route_ws *ws, const struct layout *l, const uint32_
 		if (l->p.blocks == 1) {
 			size_t nc = rr_columns(ws, l, keys, m);
 			double cost;
-			rr_solve(ws, l, nc, &cost);
-			if (want_order)
+			if (want_order) {
+				rr_solve(ws, l, nc, &cost);
 				rr_order(ws, nc, m);
+			} else {
+				cost = rr_cost(ws, l, nc);
+			}
 			r->length = cost + 2 * l->p.depot_offset;
 			r->exact = 1;
 			break;

@@ -162,6 +162,10 @@ static void test_optimal_route_equals_brute_force_on_thousands_of_single_block_i
 			assert_is_tour(picks, n, order);
 			assert_true(fabs(route_order_length(&l, picks, order, n) - res.length) <
 			            EPS);
+			/* Without an order the length comes from the DP without back pointers. */
+			struct route_result bare;
+			assert_int_equal(route_optimal(ws, &l, picks, n, NULL, &bare), 0);
+			assert_true(bare.length == res.length);
 			checked++;
 		}
 	}
@@ -331,8 +335,11 @@ static void test_optimal_length_of_sorted_keys_equals_the_routed_length(void **s
 			uint32_t keys[30];
 			for (int i = 0; i < 30; i++)
 				picks[i] = pg_point(&r, ls[li]);
+			/* With an order: the programme with back pointers, which the
+			 * length-only path must match to the bit. */
 			struct route_result res;
-			assert_int_equal(route_optimal(ws, ls[li], picks, 30, NULL, &res), 0);
+			size_t order[30];
+			assert_int_equal(route_optimal(ws, ls[li], picks, 30, order, &res), 0);
 			/* sorted distinct keys */
 			size_t m = 0;
 			for (int i = 0; i < 30; i++)
@@ -350,6 +357,11 @@ static void test_optimal_length_of_sorted_keys_equals_the_routed_length(void **s
 			double len;
 			assert_int_equal(route_optimal_length(ws, ls[li], keys, u, &len), 0);
 			assert_true(fabs(len - res.length) < EPS);
+			if (ls[li]->p.blocks == 1)
+				assert_true(len == res.length);
+			struct route_result bare;
+			assert_int_equal(route_optimal(ws, ls[li], picks, 30, NULL, &bare), 0);
+			assert_true(bare.length == res.length);
 			assert_int_equal(res.stops, u);
 		}
 	}
