@@ -76,7 +76,7 @@ struct ev {
 	const char *type;
 	const char *tenant;
 	const char *order;
-	int64_t at; /* the event's time, for "today" and for the year of dates */
+	int64_t at; /* the event's time: when the engine recorded it, for the year of dates */
 	bool have_at;
 	struct facts *facts; /* the order's, found on demand (order_facts) */
 };
@@ -370,6 +370,21 @@ static void add_carrier(struct text *t, const json_t *o, const char *prep)
 		add(t, " (tracking %s)", tracking);
 }
 
+/*
+ * When the carrier saw what E reports, into *MS: its "carrier_at" (PROTOCOL.md 5.6). The
+ * envelope's "at" is when the engine recorded the news, which can be hours or days later (a
+ * carrier's batch upload, a simulated clock): a customer told "delivered at 18:00" for a
+ * parcel handed over at 17:00 is told something false. The envelope's time stands in only
+ * for an event without carrier_at. False when neither is there.
+ */
+static bool carrier_time(const struct ev *e, int64_t *ms)
+{
+	if (timestamp(e->obj, "carrier_at", ms))
+		return true;
+	*ms = e->at;
+	return e->have_at;
+}
+
 /* " Expected delivery: Thu 26 Nov." when the event has an estimate. */
 static void add_estimate(struct text *t, const struct ev *e, const char *label)
 {
@@ -574,17 +589,25 @@ static void on_out_for_delivery(struct wms_notify *n, const struct ev *e,
 {
 	(void)n;
 	char d[32];
+	int64_t when;
+	bool have_when = carrier_time(e, &when);
+	/* "Today" is the day the message goes out, the engine's; news of another day names it. */
+	bool today = have_when && (!e->have_at || same_day(when, e->at));
 	struct text t = begin(out, e, "email", "out_for_delivery");
 	add(&t, "Your parcel for order %s is out for delivery", e->order);
-	if (e->have_at)
-		add(&t, " today (%s)", day(e, e->at, d));
+	if (have_when)
+		add(&t, today ? " today (%s)" : " on %s", day(e, when, d));
 	add_carrier(&t, e->obj, "with");
 	add(&t, ". Please make sure someone can receive it.");
 	end(&t);
 	/* The day itself is when a text message helps: short, with the tracking number. */
 	t = begin(out, e, "sms", "out_for_delivery");
 	const char *carrier = str(e->obj, "carrier"), *tracking = str(e->obj, "tracking");
-	add(&t, "Order %s is out for delivery today", e->order);
+	add(&t, "Order %s is out for delivery", e->order);
+	if (today || !have_when)
+		add(&t, " today");
+	else
+		add(&t, " on %s", day(e, when, d));
 	if (carrier)
 		add(&t, " with %s", carrier);
 	add(&t, ".");
@@ -599,9 +622,10 @@ static void on_delivered(struct wms_notify *n, const struct ev *e, struct wms_no
 	char d[32], c[16];
 	struct text t = begin(out, e, "email", "delivered");
 	const char *where = str(e->obj, "location");
+	int64_t when;
 	add(&t, "Your parcel for order %s was delivered", e->order);
-	if (e->have_at)
-		add(&t, " on %s at %s", day(e, e->at, d), clock_time(e->at, c));
+	if (carrier_time(e, &when))
+		add(&t, " on %s at %s", day(e, when, d), clock_time(when, c));
 	add_carrier(&t, e->obj, "by");
 	add(&t, ".");
 	if (where)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tengine.h"
+#include "tflow.h"
 #include "wms/notify.h"
 
 #define assert_contains(hay, needle)                                                               \
@@ -248,6 +249,57 @@ static void test_delivered_says_the_day_the_time_in_utc_and_the_place(void **sta
 	           "\"location\":\"Front door\""));
 	assert_contains(m.text, "delivered on Fri 27 Nov at 14:32 UTC by UPS (tracking 1Z9)");
 	assert_contains(m.text, "Delivered to: Front door.");
+}
+
+/*
+ * A regression of the new-user trial: the engine recorded a delivery at 18:00 that the
+ * carrier made at 17:00 (its "carrier_at"); the customer was told 18:00, the envelope's "at".
+ */
+static void test_delivered_says_when_the_carrier_delivered_not_when_the_engine_heard(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "delivered",
+	        EV(21, "shipment.delivered", "2026-12-06T18:00:00Z",
+	           ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	           "\"carrier_at\":\"2026-12-06T17:00:00Z\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:00 UTC by UPS");
+	assert_lacks(m.text, "18:00");
+	/* News recorded days later still names the carrier's day. */
+	m = one(*state, "delivered",
+	        EV(22, "shipment.delivered", "2026-12-09T08:00:00Z",
+	           ",\"carrier_at\":\"2026-12-06T17:05:00Z\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:05 UTC.");
+	/* The carrier's own offset is the same instant, said in UTC like every other time. */
+	m = one(*state, "delivered",
+	        EV(23, "shipment.delivered", "2026-12-06T18:00:00Z",
+	           ",\"carrier_at\":\"2026-12-06T12:00:00-05:00\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:00 UTC.");
+	/* Without carrier_at (an older producer) the envelope's time is all there is. */
+	m = one(*state, "delivered",
+	        EV(24, "shipment.delivered", "2026-12-06T18:00:00Z", ",\"carrier_at\":\"soon\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 18:00 UTC.");
+}
+
+/* The trial's other half: "out for delivery today (Fri 4 Dec)" when the carrier said Sun 6. */
+static void test_out_for_delivery_names_the_carriers_day_and_says_today_only_for_today(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(30, "shipment.out_for_delivery", "2026-12-04T18:00:00Z",
+	                    ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	                    "\"carrier_at\":\"2026-12-06T07:30:00Z\""));
+	assert_int_equal(out.n, 2);
+	assert_contains(out.msg[0].text, "is out for delivery on Sun 6 Dec with UPS");
+	assert_lacks(out.msg[0].text, "today");
+	assert_lacks(out.msg[0].text, "Fri 4 Dec");
+	assert_contains(out.msg[1].text,
+	                "Order SO-1001 is out for delivery on Sun 6 Dec with UPS.");
+	/* The van left this morning and the engine heard of it this afternoon: today. */
+	out = feed(*state, EV(31, "shipment.out_for_delivery", "2026-12-06T15:00:00Z",
+	                      ",\"shipment\":\"S2\",\"carrier\":\"UPS\","
+	                      "\"carrier_at\":\"2026-12-06T07:30:00Z\""));
+	assert_int_equal(out.n, 2);
+	assert_contains(out.msg[0].text, "is out for delivery today (Sun 6 Dec) with UPS");
+	assert_contains(out.msg[1].text, "is out for delivery today with UPS.");
 }
 
 static void test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day(void **state)
@@ -561,6 +613,46 @@ static size_t feed_log(struct tengine *t, struct wms_notify *n, const char *type
 	}
 	json_decref(ev);
 	return hits;
+}
+
+/*
+ * The contract with the engine: carrier.event's "at" is the carrier's time, which its
+ * shipment.* events carry as carrier_at (PROTOCOL.md 5.6), while their envelope "at" is the
+ * engine's. A delivery reported an hour late is announced at the carrier's hour.
+ */
+static void test_a_delivery_the_engine_records_late_is_told_at_the_carriers_time(void **state)
+{
+	struct tengine t;
+	tengine_open(&t); /* simulated clock: 2026-11-24T08:00Z */
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\",\"email\":"
+	                         "\"ann@example.com\"},\"service\":\"standard\",\"promised_by\":"
+	                         "\"2026-11-30T23:59:59Z\"}}"));
+	const char *ids[] = { "SO-1001" };
+	tflow_release(&t, "W1");
+	tflow_pick_all(&t, "W1", "P1");
+	assert_int_equal(tflow_pack(&t, "PS-1", "acme", ids, 1), 1);
+	const char *tracking = tflow_ship(&t, "acme", "SO-1001");
+	assert_non_null(tracking);
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-26T18:00:00Z\"}"));
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"out_for_delivery\",\"at\":\"2026-11-26T07:10:00Z\"}",
+	                     tracking));
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"delivered\",\"at\":\"2026-11-26T17:00:00Z\"}",
+	                     tracking));
+	struct wms_notify_out out;
+	assert_int_equal(feed_log(&t, *state, "shipment.delivered", &out, NULL, NULL), 1);
+	assert_int_equal(out.n, 1);
+	assert_contains(out.msg[0].text, "was delivered on Thu 26 Nov at 17:00 UTC");
+	assert_int_equal(feed_log(&t, *state, "shipment.out_for_delivery", &out, NULL, NULL), 1);
+	tengine_close(&t);
+	assert_contains(out.msg[0].text, "out for delivery today (Thu 26 Nov)");
 }
 
 /*
@@ -1095,6 +1187,9 @@ int main(void)
 		T(test_in_transit_memory_is_bounded_and_forgets_the_oldest_shipment),
 		T(test_out_for_delivery_goes_by_email_and_sms),
 		T(test_delivered_says_the_day_the_time_in_utc_and_the_place),
+		T(test_delivered_says_when_the_carrier_delivered_not_when_the_engine_heard),
+		T(test_out_for_delivery_names_the_carriers_day_and_says_today_only_for_today),
+		T(test_a_delivery_the_engine_records_late_is_told_at_the_carriers_time),
 		T(test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day),
 		T(test_delay_is_not_repeated_unless_the_estimate_moves_later),
 		T(test_a_first_delay_without_a_date_promises_one_and_a_dated_one_follows),
