@@ -390,8 +390,11 @@ int return_receive(struct cmd_ctx *c, json_t **reply)
 		}
 		json_object_set_new(hit, "received",
 		                    json_integer(req_int(hit, "received", 0) + pack));
-		json_array_append_new(
-		    accepted, json_pack("{s:s, s:s, s:i}", "code", text, "sku", sku, "qty", pack));
+		/* The line's reason says what the units come to (a refund, or a replacement
+		 * already sent), which the customer is told on receipt. */
+		json_array_append_new(accepted,
+		                      json_pack("{s:s, s:s, s:i, s:s}", "code", text, "sku", sku,
+		                                "qty", pack, "reason", req_str(hit, "reason")));
 	}
 	bool all = true;
 	json_array_foreach(json_object_get(r, "lines"), j, l) all &=
@@ -400,14 +403,18 @@ int return_receive(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(r, "state",
 		                    json_string(all ? "received" : "partially_received"));
 		rc = rma_save(c, r);
+		json_t *fields = NULL;
 		if (rc == 0)
-			rc =
-			    ev_emit(c, "return.received", (uint64_t)req_int(r, "order_no", 0),
-			            json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "tenant",
-			                      json_object_get(r, "tenant"), "order",
-			                      json_object_get(r, "order"), "rma",
-			                      json_object_get(r, "rma"), "lines", accepted, "state",
-			                      json_object_get(r, "state"), "refused", refused));
+			fields = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "tenant",
+			                   json_object_get(r, "tenant"), "order",
+			                   json_object_get(r, "order"), "rma",
+			                   json_object_get(r, "rma"), "lines", accepted, "state",
+			                   json_object_get(r, "state"), "refused", refused);
+		if (fields && json_object_get(r, "replacement"))
+			json_object_set(fields, "replacement", json_object_get(r, "replacement"));
+		if (rc == 0)
+			rc = ev_emit(c, "return.received", (uint64_t)req_int(r, "order_no", 0),
+			             fields);
 	}
 	if (rc == 0)
 		*reply = json_pack("{s:O, s:O, s:o, s:o}", "rma", json_object_get(r, "rma"),
@@ -523,7 +530,12 @@ int return_grade(struct cmd_ctx *c, json_t **reply)
 			json_object_set_new(g, "warehouse", json_string(whid));
 		}
 		json_object_set_new(line, "graded", json_integer(req_int(line, "graded", 0) + qty));
+		/* The graded units' return line: its reason (and exchange_sku) says whether they
+		 * are refunded or were replaced, for the customer's message. */
 		json_t *gl = json_deep_copy(g);
+		json_object_set(gl, "reason", json_object_get(line, "reason"));
+		if (json_object_get(line, "exchange_sku"))
+			json_object_set(gl, "exchange_sku", json_object_get(line, "exchange_sku"));
 		json_array_append_new(graded, gl);
 	}
 	bool all = true;
@@ -537,11 +549,14 @@ int return_grade(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(r, "state", json_string(all ? "closed" : req_str(r, "state")));
 		rc = rma_save(c, r);
 	}
-	if (rc == 0)
-		rc = order_emit(c, &o, "return.graded",
-		                json_pack("{s:O, s:O, s:I, s:O}", "rma", json_object_get(r, "rma"),
-		                          "lines", graded, "restocked", (json_int_t)restocked,
-		                          "state", json_object_get(r, "state")));
+	if (rc == 0) {
+		json_t *fields = json_pack("{s:O, s:O, s:I, s:O}", "rma", json_object_get(r, "rma"),
+		                           "lines", graded, "restocked", (json_int_t)restocked,
+		                           "state", json_object_get(r, "state"));
+		if (json_object_get(r, "replacement"))
+			json_object_set(fields, "replacement", json_object_get(r, "replacement"));
+		rc = order_emit(c, &o, "return.graded", fields);
+	}
 	/* Every unit of the order came back: the order is returned. */
 	if (rc == 0 && all && order_can_move(order_state(&o), ORDER_RETURNED)) {
 		long long units = 0, returned = 0;

@@ -325,6 +325,61 @@ static void test_a_replacement_from_a_slower_warehouse_still_keeps_its_promise(v
 	tengine_close(&t);
 }
 
+/*
+ * What a returned unit comes to is the reason of its return line: a wrong item was replaced,
+ * an unwanted one is refunded. The receive and grade events say it per line, and name the
+ * replacement, so that a customer is not promised a refund for what was replaced.
+ */
+static void test_received_and_graded_returns_say_each_lines_reason_and_the_replacement(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_network(&t);
+	submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":1},{\"sku\":\"SKU-2\",\"qty\":1}]");
+	const char *ids[] = { "O-1" };
+	deliver_all(&t, ids, 1);
+	json_t *a = tcall_ok(&t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                         "\"O-1\",\"rma\":\"RMA-9\",\"lines\":[{\"sku\":\"SKU-1\","
+	                         "\"qty\":1,\"reason\":\"wrong_item\"},{\"sku\":\"SKU-2\","
+	                         "\"qty\":1,\"reason\":\"unwanted\"}]}");
+	assert_string_equal(tget_str(a, "return.replacement"), "O-1-R1");
+	json_decref(a);
+	json_t *r = tcall_ok(&t, "{\"op\":\"return.receive\",\"rma\":\"RMA-9\",\"codes\":["
+	                         "\"4006381333931\",\"09506000134352\"]}");
+	assert_string_equal(tget_str(r, "accepted[0].reason"), "wrong_item");
+	assert_string_equal(tget_str(r, "accepted[1].reason"), "unwanted");
+	json_decref(r);
+	json_decref(tcall_ok(&t, "{\"op\":\"return.grade\",\"rma\":\"RMA-9\",\"lines\":["
+	                         "{\"sku\":\"SKU-2\",\"qty\":1,\"grade\":\"quarantine\"},"
+	                         "{\"sku\":\"SKU-1\",\"qty\":1,\"grade\":\"quarantine\"}]}"));
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"return.\"}");
+	assert_int_equal(tget_int(ev, "count"), 3);
+	assert_string_equal(tget_str(ev, "events[1].type"), "return.received");
+	assert_string_equal(tget_str(ev, "events[1].replacement"), "O-1-R1");
+	assert_string_equal(tget_str(ev, "events[1].lines[0].reason"), "wrong_item");
+	assert_string_equal(tget_str(ev, "events[2].type"), "return.graded");
+	assert_string_equal(tget_str(ev, "events[2].replacement"), "O-1-R1");
+	assert_string_equal(tget_str(ev, "events[2].lines[0].sku"), "SKU-2");
+	assert_string_equal(tget_str(ev, "events[2].lines[0].reason"), "unwanted");
+	assert_string_equal(tget_str(ev, "events[2].lines[1].reason"), "wrong_item");
+	json_decref(ev);
+	/* A return with nothing replaced names no replacement. */
+	submit(&t, "O-2", "[{\"sku\":\"SKU-3\",\"qty\":1}]");
+	const char *ids2[] = { "O-2" };
+	deliver_all(&t, ids2, 1);
+	json_decref(tcall_ok(&t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                         "\"O-2\",\"rma\":\"RMA-10\",\"lines\":[{\"sku\":\"SKU-3\","
+	                         "\"qty\":1,\"reason\":\"damaged\"}]}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"return.receive\",\"rma\":\"RMA-10\",\"codes\":["
+	                         "\"96385074\"]}"));
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"return.received\"}");
+	assert_int_equal(tget_int(ev, "count"), 2);
+	assert_string_equal(tget_str(ev, "events[1].lines[0].reason"), "damaged");
+	assert_null(tget(ev, "events[1].replacement"));
+	json_decref(ev);
+	tengine_close(&t);
+}
+
 static void test_otif_by_day_groups_on_the_utc_date_of_the_promise(void **state)
 {
 	(void)state;
@@ -356,6 +411,8 @@ int main(void)
 		    test_a_wrong_item_replacement_authorised_on_a_sunday_evening_is_on_time),
 		cmocka_unit_test(
 		    test_a_replacement_from_a_slower_warehouse_still_keeps_its_promise),
+		cmocka_unit_test(
+		    test_received_and_graded_returns_say_each_lines_reason_and_the_replacement),
 		cmocka_unit_test(test_otif_by_day_groups_on_the_utc_date_of_the_promise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
