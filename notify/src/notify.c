@@ -870,19 +870,85 @@ static void on_late(struct wms_notify *n, const struct ev *e, struct wms_notify_
 	end(&t);
 }
 
+/*
+ * What a return's units come to, by the reason of their return line (the engine gives it on
+ * each line of return.received and return.graded, PROTOCOL.md 5.8): a wrong item was
+ * replaced and an exchange sent, both as the return's replacement order, at authorisation;
+ * the rest (damaged, unwanted, or a line without a reason from an older engine) is refunded.
+ * A customer whose wrong item was replaced is owed no refund, and must not be promised one.
+ */
+struct settlement {
+	long long refund, replaced, exchanged; /* units */
+};
+
+static void settle(const json_t *lines, struct settlement *s)
+{
+	long long q;
+	size_t i;
+	const json_t *line;
+	*s = (struct settlement){ 0, 0, 0 };
+	json_array_foreach(lines, i, line)
+	{
+		if (!integer(line, "qty", &q) || q <= 0 || q >= 1000000000LL)
+			continue;
+		const char *why = str(line, "reason");
+		if (why && strcmp(why, "wrong_item") == 0)
+			s->replaced += q;
+		else if (why && strcmp(why, "exchange") == 0)
+			s->exchanged += q;
+		else
+			s->refund += q;
+	}
+}
+
+/* " Your replacement comes as order SO-1001-R1; ..." for what S says was sent already. */
+static void add_replacement(struct text *t, const struct ev *e, const struct settlement *s)
+{
+	if (s->replaced == 0 && s->exchanged == 0)
+		return;
+	const char *what = s->exchanged == 0 ? "Your replacement comes"
+	                   : s->replaced == 0
+	                       ? "What you chose in exchange comes"
+	                       : "Your replacement and what you chose in exchange come";
+	const char *order = str(e->obj, "replacement");
+	if (order)
+		add(t, " %s as order %s; we will let you know when it ships.", what, order);
+	else
+		add(t, " %s as a separate order; we will let you know when it ships.", what);
+}
+
+/* " for the other 2 items" when part of the return was replaced, else nothing. */
+static const char *others(const struct settlement *s, char buf[48])
+{
+	buf[0] = '\0';
+	if (s->replaced + s->exchanged > 0 && s->refund == 1)
+		snprintf(buf, 48, " for the other item");
+	else if (s->replaced + s->exchanged > 0)
+		snprintf(buf, 48, " for the other %lld items", s->refund);
+	return buf;
+}
+
 static void on_return_received(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
 	(void)n;
 	struct text t = begin(out, e, "email", "return_received");
 	const char *rma = str(e->obj, "rma");
-	long long u = units(json_object_get(e->obj, "lines"));
+	struct settlement s;
+	char o[48];
+	settle(json_object_get(e->obj, "lines"), &s);
+	long long u = s.refund + s.replaced + s.exchanged;
 	add(&t, "We have received your return");
 	if (rma)
 		add(&t, " %s", rma);
 	add(&t, " for order %s", e->order);
 	if (u > 0)
 		add(&t, " (%lld item%s)", u, u == 1 ? "" : "s");
-	add(&t, ". We will check %s and confirm your refund.", u == 1 ? "it" : "the items");
+	if (s.refund > 0 || u == 0)
+		add(&t, ". We will check %s and confirm your refund%s.",
+		    u == 1 ? "it" : "the items", others(&s, o));
+	else
+		add(&t, ". We will check %s.", u == 1 ? "it" : "the items");
+	add_replacement(&t, e, &s);
 	end(&t);
 }
 
@@ -902,6 +968,9 @@ static void on_return_graded(struct wms_notify *n, const struct ev *e, struct wm
 		else
 			ok += q;
 	}
+	struct settlement s;
+	char o[48];
+	settle(lines, &s);
 	const char *rma = str(e->obj, "rma");
 	const json_t *r = json_object_get(e->obj, "refund");
 	const json_t *amount = json_is_object(r) ? json_object_get(r, "amount") : r;
@@ -917,14 +986,17 @@ static void on_return_graded(struct wms_notify *n, const struct ev *e, struct wm
 		add(&t, ": %lld item%s accepted, %lld set aside for a closer inspection", ok,
 		    ok == 1 ? "" : "s", held);
 	add(&t, ".");
-	/* The refund: a number, {"amount", "currency"}, or words the OMS chose. */
+	add_replacement(&t, e, &s);
+	/* The refund: a number, {"amount", "currency"}, or words the OMS chose. An amount the
+	 * event names is said even for a replaced item: the OMS decided it. */
 	if (json_is_number(amount) && json_number_value(amount) > 0)
-		add(&t, " A refund of %.2f%s%s is on its way to your original payment method.",
-		    json_number_value(amount), currency ? " " : "", currency ? currency : "");
+		add(&t, " A refund of %.2f%s%s%s is on its way to your original payment method.",
+		    json_number_value(amount), currency ? " " : "", currency ? currency : "",
+		    s.refund > 0 ? others(&s, o) : "");
 	else if (json_is_string(amount) && str(e->obj, "refund"))
 		add(&t, " Refund: %s.", str(e->obj, "refund"));
-	else
-		add(&t, " We will confirm the amount of your refund separately.");
+	else if (s.refund > 0 || ok + held == 0)
+		add(&t, " We will confirm the amount of your refund%s separately.", others(&s, o));
 	if (held > 0)
 		add(&t, " We will contact you about the item%s set aside.", held == 1 ? "" : "s");
 	end(&t);

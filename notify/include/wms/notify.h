@@ -48,6 +48,12 @@
  * out of stock (named from "missing"), an order that must ship complete from one warehouse
  * (the brand does not split), or a service no warehouse offers.
  *
+ * Returns. return.received and return.graded say what the units come to, by the reason the
+ * engine gives each line: a wrong item's replacement or an exchange was created with the
+ * return, as order "replacement", and is named; damaged and unwanted units (or lines without
+ * a reason) are refunded. A customer sent a replacement is promised no refund. The kind of
+ * return.graded stays "refund" whatever the outcome, so that gateways keep their templates.
+ *
  * Delays. A delay notice comes from order.at_risk, or at once from an order.allocated that is
  * late at allocation (on_time false; its delivery_by is the new estimate), whichever comes
  * first: the engine raises order.at_risk for such an order too, and one notice per order is
