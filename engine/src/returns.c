@@ -3,6 +3,7 @@
 #include "returns.h"
 
 #include "alloc.h"
+#include "carrier.h"
 #include "events.h"
 #include "keys.h"
 #include "master.h"
@@ -14,6 +15,7 @@
 #include "wms/time.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,19 +108,43 @@ static json_t *trace(struct cmd_ctx *c, uint64_t no, const char *sku)
 	return out;
 }
 
-/* Whether any warehouse offers SERVICE. */
-static bool service_offered(struct cmd_ctx *c, const char *service)
+/*
+ * The promise a replacement sent with SERVICE can keep, in *PROMISE: the latest, over the
+ * warehouses offering SERVICE, of the delivery of their fastest option for a parcel ready now
+ * plus the warehouse's handling time, by the cutoffs, days, transit and zone that allocation
+ * plans with (carrier_best, alloc.h rule 1). A promise that nothing keeps makes carrier_best
+ * choose the earliest delivery. The replacement is submitted before allocation picks its
+ * warehouse, so the promise must hold for any of them: made from the one that ships first it
+ * would be late from another that holds the stock, and a promise made as "now + 3 days" was
+ * late from a Sunday evening (no cutoff before Monday, the local day ending after it), so the
+ * customer got an order confirmation and a delay apology at once. Returns WMS_ENOTFOUND when
+ * no warehouse offers SERVICE (a zone missing from the system counts as not offering it, as in
+ * allocation).
+ */
+static int replacement_promise(struct cmd_ctx *c, const char *service, int64_t *promise)
 {
 	json_t *list = NULL;
-	bool found = false;
-	if (master_warehouses(c, &list) != 0)
-		return false;
-	size_t i, j;
-	json_t *w, *cr;
-	json_array_foreach(list, i, w) json_array_foreach(json_object_get(w, "carriers"), j, cr)
-	    found |= strcmp(req_str(cr, "service"), service) == 0;
+	int rc = master_warehouses(c, &list);
+	if (rc)
+		return rc;
+	int64_t latest = INT64_MIN;
+	size_t i;
+	json_t *w;
+	json_array_foreach(list, i, w)
+	{
+		int64_t ready =
+		    c->now + req_int(w, "handling_minutes", ALLOC_HANDLING_MINUTES) * 60000;
+		struct carrier_option o;
+		/* cal_delivery_by's "never" (a transit beyond the calendar) is no promise. */
+		if (carrier_best(w, service, NULL, ready, INT64_MIN, &o) == 0 &&
+		    o.delivery_by != INT64_MAX && o.delivery_by > latest)
+			latest = o.delivery_by;
+	}
 	json_decref(list);
-	return found;
+	if (latest == INT64_MIN)
+		return WMS_ENOTFOUND;
+	*promise = latest;
+	return 0;
 }
 
 /* Longest order id (PROTOCOL.md: an id is 1-64 characters). */
@@ -166,9 +192,23 @@ static int replacement(struct cmd_ctx *c, const struct order *o, const char *rma
 	int rc = replacement_id(c, o, rma, id);
 	if (rc)
 		return rc;
-	const char *service =
-	    express && service_offered(c, "express") ? "express" : req_str(sub, "service");
-	int64_t promise = c->now + (int64_t)(strcmp(service, "express") == 0 ? 3 : 7) * 86400000;
+	/* Express when the compensation says so and some warehouse offers it; else the
+	 * order's own service. */
+	const char *service = req_str(sub, "service");
+	int64_t promise = 0;
+	rc = express ? replacement_promise(c, "express", &promise) : WMS_ENOTFOUND;
+	if (rc == 0)
+		service = "express";
+	else if (rc == WMS_ENOTFOUND)
+		rc = replacement_promise(c, service, &promise);
+	if (rc == WMS_ENOTFOUND) {
+		/* No warehouse ships the order's service any more: the replacement is backordered
+		 * for that reason (alloc.h) whatever it is promised; a week, as before. */
+		promise = c->now + 7 * WMS_MS_PER_DAY;
+		rc = 0;
+	}
+	if (rc)
+		return rc;
 	json_t *order =
 	    json_pack("{s:s, s:s, s:O, s:O, s:s, s:s, s:i}", "tenant", order_tenant(o), "id", id,
 	              "lines", lines, "ship_to", json_object_get(sub, "ship_to"), "service",
@@ -350,8 +390,11 @@ int return_receive(struct cmd_ctx *c, json_t **reply)
 		}
 		json_object_set_new(hit, "received",
 		                    json_integer(req_int(hit, "received", 0) + pack));
-		json_array_append_new(
-		    accepted, json_pack("{s:s, s:s, s:i}", "code", text, "sku", sku, "qty", pack));
+		/* The line's reason says what the units come to (a refund, or a replacement
+		 * already sent), which the customer is told on receipt. */
+		json_array_append_new(accepted,
+		                      json_pack("{s:s, s:s, s:i, s:s}", "code", text, "sku", sku,
+		                                "qty", pack, "reason", req_str(hit, "reason")));
 	}
 	bool all = true;
 	json_array_foreach(json_object_get(r, "lines"), j, l) all &=
@@ -360,14 +403,18 @@ int return_receive(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(r, "state",
 		                    json_string(all ? "received" : "partially_received"));
 		rc = rma_save(c, r);
+		json_t *fields = NULL;
 		if (rc == 0)
-			rc =
-			    ev_emit(c, "return.received", (uint64_t)req_int(r, "order_no", 0),
-			            json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "tenant",
-			                      json_object_get(r, "tenant"), "order",
-			                      json_object_get(r, "order"), "rma",
-			                      json_object_get(r, "rma"), "lines", accepted, "state",
-			                      json_object_get(r, "state"), "refused", refused));
+			fields = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "tenant",
+			                   json_object_get(r, "tenant"), "order",
+			                   json_object_get(r, "order"), "rma",
+			                   json_object_get(r, "rma"), "lines", accepted, "state",
+			                   json_object_get(r, "state"), "refused", refused);
+		if (fields && json_object_get(r, "replacement"))
+			json_object_set(fields, "replacement", json_object_get(r, "replacement"));
+		if (rc == 0)
+			rc = ev_emit(c, "return.received", (uint64_t)req_int(r, "order_no", 0),
+			             fields);
 	}
 	if (rc == 0)
 		*reply = json_pack("{s:O, s:O, s:o, s:o}", "rma", json_object_get(r, "rma"),
@@ -483,7 +530,12 @@ int return_grade(struct cmd_ctx *c, json_t **reply)
 			json_object_set_new(g, "warehouse", json_string(whid));
 		}
 		json_object_set_new(line, "graded", json_integer(req_int(line, "graded", 0) + qty));
+		/* The graded units' return line: its reason (and exchange_sku) says whether they
+		 * are refunded or were replaced, for the customer's message. */
 		json_t *gl = json_deep_copy(g);
+		json_object_set(gl, "reason", json_object_get(line, "reason"));
+		if (json_object_get(line, "exchange_sku"))
+			json_object_set(gl, "exchange_sku", json_object_get(line, "exchange_sku"));
 		json_array_append_new(graded, gl);
 	}
 	bool all = true;
@@ -497,11 +549,14 @@ int return_grade(struct cmd_ctx *c, json_t **reply)
 		json_object_set_new(r, "state", json_string(all ? "closed" : req_str(r, "state")));
 		rc = rma_save(c, r);
 	}
-	if (rc == 0)
-		rc = order_emit(c, &o, "return.graded",
-		                json_pack("{s:O, s:O, s:I, s:O}", "rma", json_object_get(r, "rma"),
-		                          "lines", graded, "restocked", (json_int_t)restocked,
-		                          "state", json_object_get(r, "state")));
+	if (rc == 0) {
+		json_t *fields = json_pack("{s:O, s:O, s:I, s:O}", "rma", json_object_get(r, "rma"),
+		                           "lines", graded, "restocked", (json_int_t)restocked,
+		                           "state", json_object_get(r, "state"));
+		if (json_object_get(r, "replacement"))
+			json_object_set(fields, "replacement", json_object_get(r, "replacement"));
+		rc = order_emit(c, &o, "return.graded", fields);
+	}
 	/* Every unit of the order came back: the order is returned. */
 	if (rc == 0 && all && order_can_move(order_state(&o), ORDER_RETURNED)) {
 		long long units = 0, returned = 0;

@@ -9,7 +9,9 @@
  *   A wrong_item or exchange line creates one linked replacement order "<order>-R<n>" (or
  *   "<rma>-R<n>" when the order id is too long for that; never an id the tenant already has)
  *   with the same sku, or exchange_sku, shipped express when the compensation says so and a
- *   warehouse offers it. return.authorized.
+ *   warehouse offers it, promised the latest delivery of the service's fastest option over
+ *   the warehouses offering it (carrier_best, now + handling), so that allocation plans it
+ *   on time from whichever of them holds the stock. return.authorized.
  * return.receive {rma, codes: [scans]}: each scan parsed with the barcode library and matched
  *   to a line still expected; unknown or unexpected scans are listed as refused, the rest
  *   counted. return.received.

@@ -76,7 +76,7 @@ struct ev {
 	const char *type;
 	const char *tenant;
 	const char *order;
-	int64_t at; /* the event's time, for "today" and for the year of dates */
+	int64_t at; /* the event's time: when the engine recorded it, for the year of dates */
 	bool have_at;
 	struct facts *facts; /* the order's, found on demand (order_facts) */
 };
@@ -370,6 +370,21 @@ static void add_carrier(struct text *t, const json_t *o, const char *prep)
 		add(t, " (tracking %s)", tracking);
 }
 
+/*
+ * When the carrier saw what E reports, into *MS: its "carrier_at" (PROTOCOL.md 5.6). The
+ * envelope's "at" is when the engine recorded the news, which can be hours or days later (a
+ * carrier's batch upload, a simulated clock): a customer told "delivered at 18:00" for a
+ * parcel handed over at 17:00 is told something false. The envelope's time stands in only
+ * for an event without carrier_at. False when neither is there.
+ */
+static bool carrier_time(const struct ev *e, int64_t *ms)
+{
+	if (timestamp(e->obj, "carrier_at", ms))
+		return true;
+	*ms = e->at;
+	return e->have_at;
+}
+
 /* " Expected delivery: Thu 26 Nov." when the event has an estimate. */
 static void add_estimate(struct text *t, const struct ev *e, const char *label)
 {
@@ -574,17 +589,25 @@ static void on_out_for_delivery(struct wms_notify *n, const struct ev *e,
 {
 	(void)n;
 	char d[32];
+	int64_t when;
+	bool have_when = carrier_time(e, &when);
+	/* "Today" is the day the message goes out, the engine's; news of another day names it. */
+	bool today = have_when && (!e->have_at || same_day(when, e->at));
 	struct text t = begin(out, e, "email", "out_for_delivery");
 	add(&t, "Your parcel for order %s is out for delivery", e->order);
-	if (e->have_at)
-		add(&t, " today (%s)", day(e, e->at, d));
+	if (have_when)
+		add(&t, today ? " today (%s)" : " on %s", day(e, when, d));
 	add_carrier(&t, e->obj, "with");
 	add(&t, ". Please make sure someone can receive it.");
 	end(&t);
 	/* The day itself is when a text message helps: short, with the tracking number. */
 	t = begin(out, e, "sms", "out_for_delivery");
 	const char *carrier = str(e->obj, "carrier"), *tracking = str(e->obj, "tracking");
-	add(&t, "Order %s is out for delivery today", e->order);
+	add(&t, "Order %s is out for delivery", e->order);
+	if (today || !have_when)
+		add(&t, " today");
+	else
+		add(&t, " on %s", day(e, when, d));
 	if (carrier)
 		add(&t, " with %s", carrier);
 	add(&t, ".");
@@ -599,9 +622,10 @@ static void on_delivered(struct wms_notify *n, const struct ev *e, struct wms_no
 	char d[32], c[16];
 	struct text t = begin(out, e, "email", "delivered");
 	const char *where = str(e->obj, "location");
+	int64_t when;
 	add(&t, "Your parcel for order %s was delivered", e->order);
-	if (e->have_at)
-		add(&t, " on %s at %s", day(e, e->at, d), clock_time(e->at, c));
+	if (carrier_time(e, &when))
+		add(&t, " on %s at %s", day(e, when, d), clock_time(when, c));
 	add_carrier(&t, e->obj, "by");
 	add(&t, ".");
 	if (where)
@@ -846,19 +870,85 @@ static void on_late(struct wms_notify *n, const struct ev *e, struct wms_notify_
 	end(&t);
 }
 
+/*
+ * What a return's units come to, by the reason of their return line (the engine gives it on
+ * each line of return.received and return.graded, PROTOCOL.md 5.8): a wrong item was
+ * replaced and an exchange sent, both as the return's replacement order, at authorisation;
+ * the rest (damaged, unwanted, or a line without a reason from an older engine) is refunded.
+ * A customer whose wrong item was replaced is owed no refund, and must not be promised one.
+ */
+struct settlement {
+	long long refund, replaced, exchanged; /* units */
+};
+
+static void settle(const json_t *lines, struct settlement *s)
+{
+	long long q;
+	size_t i;
+	const json_t *line;
+	*s = (struct settlement){ 0, 0, 0 };
+	json_array_foreach(lines, i, line)
+	{
+		if (!integer(line, "qty", &q) || q <= 0 || q >= 1000000000LL)
+			continue;
+		const char *why = str(line, "reason");
+		if (why && strcmp(why, "wrong_item") == 0)
+			s->replaced += q;
+		else if (why && strcmp(why, "exchange") == 0)
+			s->exchanged += q;
+		else
+			s->refund += q;
+	}
+}
+
+/* " Your replacement comes as order SO-1001-R1; ..." for what S says was sent already. */
+static void add_replacement(struct text *t, const struct ev *e, const struct settlement *s)
+{
+	if (s->replaced == 0 && s->exchanged == 0)
+		return;
+	const char *what = s->exchanged == 0 ? "Your replacement comes"
+	                   : s->replaced == 0
+	                       ? "What you chose in exchange comes"
+	                       : "Your replacement and what you chose in exchange come";
+	const char *order = str(e->obj, "replacement");
+	if (order)
+		add(t, " %s as order %s; we will let you know when it ships.", what, order);
+	else
+		add(t, " %s as a separate order; we will let you know when it ships.", what);
+}
+
+/* " for the other 2 items" when part of the return was replaced, else nothing. */
+static const char *others(const struct settlement *s, char buf[48])
+{
+	buf[0] = '\0';
+	if (s->replaced + s->exchanged > 0 && s->refund == 1)
+		snprintf(buf, 48, " for the other item");
+	else if (s->replaced + s->exchanged > 0)
+		snprintf(buf, 48, " for the other %lld items", s->refund);
+	return buf;
+}
+
 static void on_return_received(struct wms_notify *n, const struct ev *e, struct wms_notify_out *out)
 {
 	(void)n;
 	struct text t = begin(out, e, "email", "return_received");
 	const char *rma = str(e->obj, "rma");
-	long long u = units(json_object_get(e->obj, "lines"));
+	struct settlement s;
+	char o[48];
+	settle(json_object_get(e->obj, "lines"), &s);
+	long long u = s.refund + s.replaced + s.exchanged;
 	add(&t, "We have received your return");
 	if (rma)
 		add(&t, " %s", rma);
 	add(&t, " for order %s", e->order);
 	if (u > 0)
 		add(&t, " (%lld item%s)", u, u == 1 ? "" : "s");
-	add(&t, ". We will check %s and confirm your refund.", u == 1 ? "it" : "the items");
+	if (s.refund > 0 || u == 0)
+		add(&t, ". We will check %s and confirm your refund%s.",
+		    u == 1 ? "it" : "the items", others(&s, o));
+	else
+		add(&t, ". We will check %s.", u == 1 ? "it" : "the items");
+	add_replacement(&t, e, &s);
 	end(&t);
 }
 
@@ -878,6 +968,9 @@ static void on_return_graded(struct wms_notify *n, const struct ev *e, struct wm
 		else
 			ok += q;
 	}
+	struct settlement s;
+	char o[48];
+	settle(lines, &s);
 	const char *rma = str(e->obj, "rma");
 	const json_t *r = json_object_get(e->obj, "refund");
 	const json_t *amount = json_is_object(r) ? json_object_get(r, "amount") : r;
@@ -893,14 +986,17 @@ static void on_return_graded(struct wms_notify *n, const struct ev *e, struct wm
 		add(&t, ": %lld item%s accepted, %lld set aside for a closer inspection", ok,
 		    ok == 1 ? "" : "s", held);
 	add(&t, ".");
-	/* The refund: a number, {"amount", "currency"}, or words the OMS chose. */
+	add_replacement(&t, e, &s);
+	/* The refund: a number, {"amount", "currency"}, or words the OMS chose. An amount the
+	 * event names is said even for a replaced item: the OMS decided it. */
 	if (json_is_number(amount) && json_number_value(amount) > 0)
-		add(&t, " A refund of %.2f%s%s is on its way to your original payment method.",
-		    json_number_value(amount), currency ? " " : "", currency ? currency : "");
+		add(&t, " A refund of %.2f%s%s%s is on its way to your original payment method.",
+		    json_number_value(amount), currency ? " " : "", currency ? currency : "",
+		    s.refund > 0 ? others(&s, o) : "");
 	else if (json_is_string(amount) && str(e->obj, "refund"))
 		add(&t, " Refund: %s.", str(e->obj, "refund"));
-	else
-		add(&t, " We will confirm the amount of your refund separately.");
+	else if (s.refund > 0 || ok + held == 0)
+		add(&t, " We will confirm the amount of your refund%s separately.", others(&s, o));
 	if (held > 0)
 		add(&t, " We will contact you about the item%s set aside.", held == 1 ? "" : "s");
 	end(&t);

@@ -213,6 +213,174 @@ static void test_replacement_orders_of_long_ids_alike_never_collide(void **state
 	tengine_close(&t);
 }
 
+/* W1 of tseed_basic moved to ZONE with CARRIERS (a JSON array). */
+static void put_w1(struct tengine *t, const char *zone, const char *carriers)
+{
+	json_decref(tcall_ok(t,
+	                     "{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W1\",\"name\":"
+	                     "\"One\",\"timezone\":\"%s\",\"location\":{\"lat\":52.52,\"lon\":"
+	                     "13.40},\"layout\":{\"aisles\":10,\"slots_per_side\":45,"
+	                     "\"slot_length\":1,\"aisle_spacing\":5,\"end_gap\":1,\"levels\":4,"
+	                     "\"depot\":{\"aisle\":1}},\"carriers\":%s}}",
+	                     zone, carriers));
+}
+
+/* Express like a US network's: weekdays only, 17:00 local, two days. */
+#define WEEKDAY_EXPRESS(carrier, cutoff, days)                                                     \
+	"{\"carrier\":\"" carrier "\",\"service\":\"express\",\"cutoff\":\"" cutoff                \
+	"\",\"transit_days\":" days ",\"cost\":15.8,\"days\":[\"mon\",\"tue\",\"wed\","            \
+	"\"thu\",\"fri\"]}"
+
+/* O-1 (one SKU-1) delivered; then the clock on a Sunday evening, 13:00 in New York. */
+static void delivered_then_sunday_evening(struct tengine *t)
+{
+	submit(t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":1}]");
+	const char *ids[] = { "O-1" };
+	deliver_all(t, ids, 1);
+	json_decref(tcall_ok(t, "{\"op\":\"clock.set\",\"at\":\"2026-12-06T18:00:00Z\"}"));
+}
+
+/* A wrong_item return of O-1's SKU-1: the replacement order, as order.get shows it. */
+static json_t *wrong_item_replacement(struct tengine *t)
+{
+	json_t *a = tcall_ok(t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                        "\"O-1\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1,\"reason\":"
+	                        "\"wrong_item\"}]}");
+	assert_string_equal(tget_str(a, "return.compensation.kind"), "replacement_express");
+	json_t *o = tcall_ok(t, "{\"op\":\"order.get\",\"tenant\":\"acme\",\"id\":\"%s\"}",
+	                     tget_str(a, "return.replacement"));
+	json_decref(a);
+	return o;
+}
+
+/* No order.at_risk in ORDER's timeline (order.get): the customer hears of no delay. */
+static void assert_never_at_risk(const json_t *order)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(tget(order, "order.timeline"), i, e)
+	{
+		if (strcmp(tget_str(e, "type"), "order.at_risk") == 0)
+			fail_msg("replacement at risk: %s", tget_str(e, "reason"));
+	}
+}
+
+/*
+ * The new-user trial: a wrong item reported on a Sunday evening got a replacement promised
+ * "now + 3 days", which no weekday express leaving on Monday can keep by the end of the local
+ * Wednesday; the customer was told of the replacement and of its delay at once. The promise
+ * is the end of Wednesday in New York, when the express that leaves on Monday is due.
+ */
+static void test_a_wrong_item_replacement_authorised_on_a_sunday_evening_is_on_time(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_network(&t);
+	delivered_then_sunday_evening(&t);
+	put_w1(&t, "America/New_York",
+	       "[{\"carrier\":\"UPS\",\"service\":\"standard\",\"cutoff\":\"17:00\","
+	       "\"transit_days\":4,\"cost\":7.45}," WEEKDAY_EXPRESS("UPS", "17:00", "2") "]");
+	json_t *o = wrong_item_replacement(&t);
+	assert_true(json_is_true(tget(o, "order.allocation.shipments[0].on_time")));
+	assert_true(json_is_true(tget(o, "order.on_time")));
+	assert_never_at_risk(o);
+	assert_string_equal(tget_str(o, "order.service"), "express");
+	assert_string_equal(tget_str(o, "order.promised_by"), "2026-12-10T04:59:59.999Z");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].delivery_by"),
+	                    "2026-12-10T04:59:59.999Z");
+	json_decref(o);
+	tengine_close(&t);
+}
+
+/*
+ * The replacement is promised before allocation chooses its warehouse: when the one that
+ * shipped the wrong item has no more of it, the slower one that has it still keeps the
+ * promise.
+ */
+static void test_a_replacement_from_a_slower_warehouse_still_keeps_its_promise(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_network(&t);
+	delivered_then_sunday_evening(&t);
+	put_w1(&t, "America/New_York", "[" WEEKDAY_EXPRESS("UPS", "17:00", "2") "]");
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.adjust\",\"warehouse\":\"W1\",\"location\":"
+	                         "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\","
+	                         "\"delta\":-99}"));
+	json_decref(tcall_ok(
+	    &t,
+	    "{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W2\",\"name\":\"Two\","
+	    "\"timezone\":\"America/Los_Angeles\",\"location\":{\"lat\":39.5,\"lon\":"
+	    "-119.7},\"layout\":{\"aisles\":4,\"slots_per_side\":10,\"slot_length\":1,"
+	    "\"aisle_spacing\":5},\"carriers\":[" WEEKDAY_EXPRESS("FedEx", "16:00", "3") "]}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"stock.receive\",\"warehouse\":\"W2\",\"location\":"
+	                         "\"A01-01-1\",\"tenant\":\"acme\",\"sku\":\"SKU-1\",\"qty\":5,"
+	                         "\"idem_key\":\"w2\"}"));
+	json_t *o = wrong_item_replacement(&t);
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].warehouse"), "W2");
+	assert_true(json_is_true(tget(o, "order.allocation.shipments[0].on_time")));
+	assert_never_at_risk(o);
+	/* FedEx leaves Reno on Monday and is due by the end of Thursday, Pacific time. */
+	assert_string_equal(tget_str(o, "order.promised_by"), "2026-12-11T07:59:59.999Z");
+	json_decref(o);
+	tengine_close(&t);
+}
+
+/*
+ * What a returned unit comes to is the reason of its return line: a wrong item was replaced,
+ * an unwanted one is refunded. The receive and grade events say it per line, and name the
+ * replacement, so that a customer is not promised a refund for what was replaced.
+ */
+static void test_received_and_graded_returns_say_each_lines_reason_and_the_replacement(void **state)
+{
+	(void)state;
+	struct tengine t;
+	open_network(&t);
+	submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":1},{\"sku\":\"SKU-2\",\"qty\":1}]");
+	const char *ids[] = { "O-1" };
+	deliver_all(&t, ids, 1);
+	json_t *a = tcall_ok(&t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                         "\"O-1\",\"rma\":\"RMA-9\",\"lines\":[{\"sku\":\"SKU-1\","
+	                         "\"qty\":1,\"reason\":\"wrong_item\"},{\"sku\":\"SKU-2\","
+	                         "\"qty\":1,\"reason\":\"unwanted\"}]}");
+	assert_string_equal(tget_str(a, "return.replacement"), "O-1-R1");
+	json_decref(a);
+	json_t *r = tcall_ok(&t, "{\"op\":\"return.receive\",\"rma\":\"RMA-9\",\"codes\":["
+	                         "\"4006381333931\",\"09506000134352\"]}");
+	assert_string_equal(tget_str(r, "accepted[0].reason"), "wrong_item");
+	assert_string_equal(tget_str(r, "accepted[1].reason"), "unwanted");
+	json_decref(r);
+	json_decref(tcall_ok(&t, "{\"op\":\"return.grade\",\"rma\":\"RMA-9\",\"lines\":["
+	                         "{\"sku\":\"SKU-2\",\"qty\":1,\"grade\":\"quarantine\"},"
+	                         "{\"sku\":\"SKU-1\",\"qty\":1,\"grade\":\"quarantine\"}]}"));
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"return.\"}");
+	assert_int_equal(tget_int(ev, "count"), 3);
+	assert_string_equal(tget_str(ev, "events[1].type"), "return.received");
+	assert_string_equal(tget_str(ev, "events[1].replacement"), "O-1-R1");
+	assert_string_equal(tget_str(ev, "events[1].lines[0].reason"), "wrong_item");
+	assert_string_equal(tget_str(ev, "events[2].type"), "return.graded");
+	assert_string_equal(tget_str(ev, "events[2].replacement"), "O-1-R1");
+	assert_string_equal(tget_str(ev, "events[2].lines[0].sku"), "SKU-2");
+	assert_string_equal(tget_str(ev, "events[2].lines[0].reason"), "unwanted");
+	assert_string_equal(tget_str(ev, "events[2].lines[1].reason"), "wrong_item");
+	json_decref(ev);
+	/* A return with nothing replaced names no replacement. */
+	submit(&t, "O-2", "[{\"sku\":\"SKU-3\",\"qty\":1}]");
+	const char *ids2[] = { "O-2" };
+	deliver_all(&t, ids2, 1);
+	json_decref(tcall_ok(&t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                         "\"O-2\",\"rma\":\"RMA-10\",\"lines\":[{\"sku\":\"SKU-3\","
+	                         "\"qty\":1,\"reason\":\"damaged\"}]}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"return.receive\",\"rma\":\"RMA-10\",\"codes\":["
+	                         "\"96385074\"]}"));
+	ev = tcall_ok(&t, "{\"op\":\"events.read\",\"prefix\":\"return.received\"}");
+	assert_int_equal(tget_int(ev, "count"), 2);
+	assert_string_equal(tget_str(ev, "events[1].lines[0].reason"), "damaged");
+	assert_null(tget(ev, "events[1].replacement"));
+	json_decref(ev);
+	tengine_close(&t);
+}
+
 static void test_otif_by_day_groups_on_the_utc_date_of_the_promise(void **state)
 {
 	(void)state;
@@ -240,6 +408,12 @@ int main(void)
 		cmocka_unit_test(test_a_return_of_an_unknown_order_names_the_order_field),
 		cmocka_unit_test(test_restocking_follows_the_lot_rules_of_stock_receive),
 		cmocka_unit_test(test_replacement_orders_of_long_ids_alike_never_collide),
+		cmocka_unit_test(
+		    test_a_wrong_item_replacement_authorised_on_a_sunday_evening_is_on_time),
+		cmocka_unit_test(
+		    test_a_replacement_from_a_slower_warehouse_still_keeps_its_promise),
+		cmocka_unit_test(
+		    test_received_and_graded_returns_say_each_lines_reason_and_the_replacement),
 		cmocka_unit_test(test_otif_by_day_groups_on_the_utc_date_of_the_promise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

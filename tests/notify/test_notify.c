@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tengine.h"
+#include "tflow.h"
 #include "wms/notify.h"
 
 #define assert_contains(hay, needle)                                                               \
@@ -248,6 +249,57 @@ static void test_delivered_says_the_day_the_time_in_utc_and_the_place(void **sta
 	           "\"location\":\"Front door\""));
 	assert_contains(m.text, "delivered on Fri 27 Nov at 14:32 UTC by UPS (tracking 1Z9)");
 	assert_contains(m.text, "Delivered to: Front door.");
+}
+
+/*
+ * A regression of the new-user trial: the engine recorded a delivery at 18:00 that the
+ * carrier made at 17:00 (its "carrier_at"); the customer was told 18:00, the envelope's "at".
+ */
+static void test_delivered_says_when_the_carrier_delivered_not_when_the_engine_heard(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "delivered",
+	        EV(21, "shipment.delivered", "2026-12-06T18:00:00Z",
+	           ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	           "\"carrier_at\":\"2026-12-06T17:00:00Z\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:00 UTC by UPS");
+	assert_lacks(m.text, "18:00");
+	/* News recorded days later still names the carrier's day. */
+	m = one(*state, "delivered",
+	        EV(22, "shipment.delivered", "2026-12-09T08:00:00Z",
+	           ",\"carrier_at\":\"2026-12-06T17:05:00Z\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:05 UTC.");
+	/* The carrier's own offset is the same instant, said in UTC like every other time. */
+	m = one(*state, "delivered",
+	        EV(23, "shipment.delivered", "2026-12-06T18:00:00Z",
+	           ",\"carrier_at\":\"2026-12-06T12:00:00-05:00\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 17:00 UTC.");
+	/* Without carrier_at (an older producer) the envelope's time is all there is. */
+	m = one(*state, "delivered",
+	        EV(24, "shipment.delivered", "2026-12-06T18:00:00Z", ",\"carrier_at\":\"soon\""));
+	assert_contains(m.text, "was delivered on Sun 6 Dec at 18:00 UTC.");
+}
+
+/* The trial's other half: "out for delivery today (Fri 4 Dec)" when the carrier said Sun 6. */
+static void test_out_for_delivery_names_the_carriers_day_and_says_today_only_for_today(void **state)
+{
+	struct wms_notify_out out =
+	    feed(*state, EV(30, "shipment.out_for_delivery", "2026-12-04T18:00:00Z",
+	                    ",\"shipment\":\"S1\",\"carrier\":\"UPS\",\"tracking\":\"1Z9\","
+	                    "\"carrier_at\":\"2026-12-06T07:30:00Z\""));
+	assert_int_equal(out.n, 2);
+	assert_contains(out.msg[0].text, "is out for delivery on Sun 6 Dec with UPS");
+	assert_lacks(out.msg[0].text, "today");
+	assert_lacks(out.msg[0].text, "Fri 4 Dec");
+	assert_contains(out.msg[1].text,
+	                "Order SO-1001 is out for delivery on Sun 6 Dec with UPS.");
+	/* The van left this morning and the engine heard of it this afternoon: today. */
+	out = feed(*state, EV(31, "shipment.out_for_delivery", "2026-12-06T15:00:00Z",
+	                      ",\"shipment\":\"S2\",\"carrier\":\"UPS\","
+	                      "\"carrier_at\":\"2026-12-06T07:30:00Z\""));
+	assert_int_equal(out.n, 2);
+	assert_contains(out.msg[0].text, "is out for delivery today (Sun 6 Dec) with UPS");
+	assert_contains(out.msg[1].text, "is out for delivery today with UPS.");
 }
 
 static void test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day(void **state)
@@ -561,6 +613,119 @@ static size_t feed_log(struct tengine *t, struct wms_notify *n, const char *type
 	}
 	json_decref(ev);
 	return hits;
+}
+
+/*
+ * The contract with the engine: carrier.event's "at" is the carrier's time, which its
+ * shipment.* events carry as carrier_at (PROTOCOL.md 5.6), while their envelope "at" is the
+ * engine's. A delivery reported an hour late is announced at the carrier's hour.
+ */
+static void test_a_delivery_the_engine_records_late_is_told_at_the_carriers_time(void **state)
+{
+	struct tengine t;
+	tengine_open(&t); /* simulated clock: 2026-11-24T08:00Z */
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\",\"email\":"
+	                         "\"ann@example.com\"},\"service\":\"standard\",\"promised_by\":"
+	                         "\"2026-11-30T23:59:59Z\"}}"));
+	const char *ids[] = { "SO-1001" };
+	tflow_release(&t, "W1");
+	tflow_pick_all(&t, "W1", "P1");
+	assert_int_equal(tflow_pack(&t, "PS-1", "acme", ids, 1), 1);
+	const char *tracking = tflow_ship(&t, "acme", "SO-1001");
+	assert_non_null(tracking);
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-11-26T18:00:00Z\"}"));
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"out_for_delivery\",\"at\":\"2026-11-26T07:10:00Z\"}",
+	                     tracking));
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"delivered\",\"at\":\"2026-11-26T17:00:00Z\"}",
+	                     tracking));
+	struct wms_notify_out out;
+	assert_int_equal(feed_log(&t, *state, "shipment.delivered", &out, NULL, NULL), 1);
+	assert_int_equal(out.n, 1);
+	assert_contains(out.msg[0].text, "was delivered on Thu 26 Nov at 17:00 UTC");
+	assert_int_equal(feed_log(&t, *state, "shipment.out_for_delivery", &out, NULL, NULL), 1);
+	tengine_close(&t);
+	assert_contains(out.msg[0].text, "out for delivery today (Thu 26 Nov)");
+}
+
+/*
+ * The new-user trial end to end, with the engine's own events: a wrong item reported on a
+ * Sunday evening, replaced express from a warehouse whose express leaves on weekdays. The
+ * replacement's customer hears "received" and no delay at once (its promise is one the
+ * network keeps), and the return's messages speak of the replacement, not of a refund.
+ */
+static void test_a_wrong_item_return_the_engine_handles_tells_of_its_replacement(void **state)
+{
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\","
+	                         "\"id\":\"SO-1001\",\"lines\":[{\"sku\":\"SKU-1\",\"qty\":1}],"
+	                         "\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","
+	                         "\"postal_code\":\"10115\",\"country\":\"DE\",\"email\":"
+	                         "\"ann@example.com\"},\"service\":\"standard\",\"promised_by\":"
+	                         "\"2026-11-30T23:59:59Z\"}}"));
+	const char *ids[] = { "SO-1001" };
+	tflow_release(&t, "W1");
+	tflow_pick_all(&t, "W1", "P1");
+	assert_int_equal(tflow_pack(&t, "PS-1", "acme", ids, 1), 1);
+	const char *tracking = tflow_ship(&t, "acme", "SO-1001");
+	assert_non_null(tracking);
+	json_decref(tcall_ok(&t,
+	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
+	                     "\"delivered\",\"at\":\"2026-11-26T10:00:00Z\"}",
+	                     tracking));
+	json_decref(tcall_ok(
+	    &t, "{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W1\",\"name\":\"One\","
+	        "\"timezone\":\"America/New_York\",\"location\":{\"lat\":40.7,\"lon\":-74.2},"
+	        "\"layout\":{\"aisles\":10,\"slots_per_side\":45,\"slot_length\":1,"
+	        "\"aisle_spacing\":5,\"end_gap\":1,\"levels\":4,\"depot\":{\"aisle\":1}},"
+	        "\"carriers\":[{\"carrier\":\"UPS\",\"service\":\"express\",\"cutoff\":"
+	        "\"17:00\",\"transit_days\":2,\"cost\":15.8,\"days\":[\"mon\",\"tue\",\"wed\","
+	        "\"thu\",\"fri\"]}]}}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"clock.set\",\"at\":\"2026-12-06T18:00:00Z\"}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"return.authorize\",\"tenant\":\"acme\",\"order\":"
+	                         "\"SO-1001\",\"rma\":\"RMA-1\",\"lines\":[{\"sku\":\"SKU-1\","
+	                         "\"qty\":1,\"reason\":\"wrong_item\"}]}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"return.receive\",\"rma\":\"RMA-1\",\"codes\":["
+	                         "\"4006381333931\"]}"));
+	json_decref(tcall_ok(&t, "{\"op\":\"return.grade\",\"rma\":\"RMA-1\",\"lines\":["
+	                         "{\"sku\":\"SKU-1\",\"qty\":1,\"grade\":\"quarantine\"}]}"));
+	json_t *ev = tcall_ok(&t, "{\"op\":\"events.read\"}");
+	tengine_close(&t);
+	size_t i, received = 0, delays = 0;
+	char got_back[WMS_NOTIFY_TEXT_MAX] = "", graded[WMS_NOTIFY_TEXT_MAX] = "";
+	json_t *e;
+	json_array_foreach(json_object_get(ev, "events"), i, e)
+	{
+		struct wms_notify_out o;
+		assert_int_equal(wms_notify_event(*state, e, &o), 0);
+		for (size_t k = 0; k < o.n; k++) {
+			const struct wms_notify_msg *m = &o.msg[k];
+			if (strcmp(m->order, "SO-1001-R1") == 0) {
+				received += strcmp(m->kind, "received") == 0;
+				delays += strcmp(m->kind, "delay") == 0;
+			} else if (strcmp(m->kind, "return_received") == 0) {
+				snprintf(got_back, sizeof(got_back), "%s", m->text);
+			} else if (strcmp(m->type, "return.graded") == 0) {
+				snprintf(graded, sizeof(graded), "%s", m->text);
+			}
+		}
+	}
+	json_decref(ev);
+	assert_int_equal(received, 1);
+	assert_int_equal(delays, 0);
+	assert_contains(got_back, "Your replacement comes as order SO-1001-R1");
+	assert_lacks(got_back, "refund");
+	assert_contains(graded, "Your replacement comes as order SO-1001-R1");
+	assert_lacks(graded, "refund");
 }
 
 /*
@@ -909,6 +1074,66 @@ static void test_a_graded_return_announces_the_refund(void **state)
 	assert_contains(m.text, "We will confirm the amount of your refund separately.");
 }
 
+/*
+ * A regression of the new-user trial: the grade of a wrong-item return said "we will confirm
+ * the amount of your refund" to a customer who had been sent a replacement. What the units
+ * come to is the reason of their return line, which the engine gives on each line.
+ */
+static void test_a_graded_return_says_replacement_exchange_or_refund_by_reason(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "refund",
+	        EV(96, "return.graded", "2026-12-08T10:00:00Z",
+	           ",\"rma\":\"RMA-1\",\"replacement\":\"SO-1001-R1\",\"lines\":[{\"sku\":"
+	           "\"A\",\"qty\":1,\"grade\":\"restock\",\"reason\":\"wrong_item\"}]"));
+	assert_contains(m.text, "all 1 item accepted. Your replacement comes as order SO-1001-R1; "
+	                        "we will let you know when it ships.");
+	assert_lacks(m.text, "refund");
+	m = one(*state, "refund",
+	        EV(97, "return.graded", "2026-12-08T10:00:00Z",
+	           ",\"rma\":\"RMA-2\",\"replacement\":\"SO-1001-R2\",\"lines\":[{\"sku\":"
+	           "\"A\",\"qty\":1,\"grade\":\"restock\",\"reason\":\"exchange\","
+	           "\"exchange_sku\":\"B\"}]"));
+	assert_contains(m.text, "What you chose in exchange comes as order SO-1001-R2");
+	assert_lacks(m.text, "refund");
+	/* Part replaced, part refunded: each said, the refund for the rest only. */
+	m = one(*state, "refund",
+	        EV(98, "return.graded", "2026-12-08T10:00:00Z",
+	           ",\"rma\":\"RMA-3\",\"replacement\":\"SO-1001-R3\",\"lines\":[{\"sku\":"
+	           "\"A\",\"qty\":1,\"grade\":\"quarantine\",\"reason\":\"wrong_item\"},"
+	           "{\"sku\":\"B\",\"qty\":2,\"grade\":\"restock\",\"reason\":\"unwanted\"}]"));
+	assert_contains(m.text, "Your replacement comes as order SO-1001-R3");
+	assert_contains(m.text, "We will confirm the amount of your refund for the other 2 items "
+	                        "separately.");
+	assert_contains(m.text, "We will contact you about the item set aside.");
+	/* Damaged and unwanted units are refunded, as before. */
+	m = one(*state, "refund",
+	        EV(99, "return.graded", "2026-12-08T10:00:00Z",
+	           ",\"rma\":\"RMA-4\",\"lines\":[{\"sku\":\"A\",\"qty\":1,\"grade\":"
+	           "\"restock\",\"reason\":\"damaged\"}]"));
+	assert_contains(m.text, "We will confirm the amount of your refund separately.");
+	assert_lacks(m.text, "replacement");
+}
+
+static void test_a_received_return_that_was_replaced_promises_no_refund(void **state)
+{
+	struct wms_notify_msg m =
+	    one(*state, "return_received",
+	        EV(100, "return.received", "2026-12-07T10:00:00Z",
+	           ",\"rma\":\"RMA-1\",\"replacement\":\"SO-1001-R1\",\"lines\":[{\"code\":"
+	           "\"4006381333931\",\"sku\":\"A\",\"qty\":1,\"reason\":\"wrong_item\"}]"));
+	assert_contains(m.text, "(1 item). We will check it. Your replacement comes as order "
+	                        "SO-1001-R1;");
+	assert_lacks(m.text, "refund");
+	m = one(*state, "return_received",
+	        EV(101, "return.received", "2026-12-07T10:00:00Z",
+	           ",\"rma\":\"RMA-2\",\"replacement\":\"SO-1001-R2\",\"lines\":[{\"sku\":"
+	           "\"A\",\"qty\":1,\"reason\":\"wrong_item\"},{\"sku\":\"B\",\"qty\":1,"
+	           "\"reason\":\"unwanted\"}]"));
+	assert_contains(m.text, "We will check the items and confirm your refund for the other "
+	                        "item. Your replacement comes as order SO-1001-R2;");
+}
+
 /* ---- what produces nothing, and what is refused ---- */
 
 static void test_warehouse_internal_events_produce_nothing(void **state)
@@ -1095,6 +1320,9 @@ int main(void)
 		T(test_in_transit_memory_is_bounded_and_forgets_the_oldest_shipment),
 		T(test_out_for_delivery_goes_by_email_and_sms),
 		T(test_delivered_says_the_day_the_time_in_utc_and_the_place),
+		T(test_delivered_says_when_the_carrier_delivered_not_when_the_engine_heard),
+		T(test_out_for_delivery_names_the_carriers_day_and_says_today_only_for_today),
+		T(test_a_delivery_the_engine_records_late_is_told_at_the_carriers_time),
 		T(test_delay_notice_gives_the_reason_in_customer_words_and_the_new_day),
 		T(test_delay_is_not_repeated_unless_the_estimate_moves_later),
 		T(test_a_first_delay_without_a_date_promises_one_and_a_dated_one_follows),
@@ -1124,6 +1352,9 @@ int main(void)
 		T(test_a_cancelled_order_gives_the_reason_and_the_refund),
 		T(test_a_received_return_is_confirmed_with_its_rma_and_items),
 		T(test_a_graded_return_announces_the_refund),
+		T(test_a_graded_return_says_replacement_exchange_or_refund_by_reason),
+		T(test_a_received_return_that_was_replaced_promises_no_refund),
+		T(test_a_wrong_item_return_the_engine_handles_tells_of_its_replacement),
 		T(test_warehouse_internal_events_produce_nothing),
 		T(test_events_about_no_order_produce_nothing),
 		T(test_malformed_events_are_refused_with_bad_value),

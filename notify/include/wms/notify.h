@@ -37,12 +37,22 @@
  *   - not known (order.received never seen, and no lookup or the lookup failed): the table.
  *
  * Dates are written for people ("Thu 26 Nov", the year only when it is not the event's year)
- * and are UTC days; clock times say "UTC". Words from the event that reach a customer (carrier
- * notes, a cancellation reason, a voucher code) are kept as they are except that control
- * characters become spaces, so a message is always one line. A backorder notice says why the
- * order waits, from the event's reason: items out of stock (named from "missing"), an order
- * that must ship complete from one warehouse (the brand does not split), or a service no
- * warehouse offers.
+ * and are UTC days; clock times say "UTC". What happened at the carrier (out for delivery,
+ * delivered) is dated by the carrier's time, the event's "carrier_at", not by its "at" (when
+ * the engine recorded the news, possibly much later), and is "today" only when that is the
+ * day of the event; "at" stands in only when there is no carrier_at.
+ *
+ * Words from the event that reach a customer (carrier notes, a cancellation reason, a voucher
+ * code) are kept as they are except that control characters become spaces, so a message is
+ * always one line. A backorder notice says why the order waits, from the event's reason: items
+ * out of stock (named from "missing"), an order that must ship complete from one warehouse
+ * (the brand does not split), or a service no warehouse offers.
+ *
+ * Returns. return.received and return.graded say what the units come to, by the reason the
+ * engine gives each line: a wrong item's replacement or an exchange was created with the
+ * return, as order "replacement", and is named; damaged and unwanted units (or lines without
+ * a reason) are refunded. A customer sent a replacement is promised no refund. The kind of
+ * return.graded stays "refund" whatever the outcome, so that gateways keep their templates.
  *
  * Delays. A delay notice comes from order.at_risk, or at once from an order.allocated that is
  * late at allocation (on_time false; its delivery_by is the new estimate), whichever comes
