@@ -678,6 +678,7 @@ static void test_a_wrong_item_return_the_engine_handles_tells_of_its_replacement
 	assert_int_equal(tflow_pack(&t, "PS-1", "acme", ids, 1), 1);
 	const char *tracking = tflow_ship(&t, "acme", "SO-1001");
 	assert_non_null(tracking);
+	tclock_reach(&t, "2026-11-26T10:00:00Z");
 	json_decref(tcall_ok(&t,
 	                     "{\"op\":\"carrier.event\",\"tracking\":\"%s\",\"status\":"
 	                     "\"delivered\",\"at\":\"2026-11-26T10:00:00Z\"}",
