@@ -40,6 +40,12 @@ struct cmd_ctx {
 	 * malloc'd): lets events.read pass stored event texts through without re-encoding. */
 	const char *raw_name;
 	char *raw_json;
+	/* Optional: what the handler leaves to be released once its reply is out, called as
+	 * dispose(dispose_arg) on the delivery thread, after the reply was sent, whether the
+	 * command succeeded or not. For large working sets (wave.plan's order documents, whose
+	 * freeing costs the writer as much as their loading); it must touch nothing shared. */
+	void (*dispose)(void *arg);
+	void *dispose_arg;
 };
 
 typedef int (*cmd_handler)(struct cmd_ctx *c, json_t **reply);

@@ -39,6 +39,8 @@ struct wcmd {
 	void *arg;
 	char *reply;
 	size_t reply_len;
+	void (*dispose)(void *arg); /* cmd_ctx.dispose of the command's last run */
+	void *dispose_arg;
 	struct wcmd *next;
 };
 
@@ -124,8 +126,19 @@ static void deliver(struct wcmd *w)
 		w->reply = reply_oom(&w->reply_len);
 	w->done(w->arg, w->reply, w->reply_len);
 	w->reply = NULL;
+	if (w->dispose)
+		w->dispose(w->dispose_arg);
 	wms_request_release(&w->req);
 	free(w);
+}
+
+/* Releases what a run of W left for after its reply (cmd_ctx.dispose), now. */
+static void dispose_now(struct wcmd *w)
+{
+	if (w->dispose)
+		w->dispose(w->dispose_arg);
+	w->dispose = NULL;
+	w->dispose_arg = NULL;
 }
 
 static void fail_cmd(struct wcmd *w, int code, const char *msg)
@@ -252,10 +265,13 @@ static int exec_write(struct wms_engine *e, struct store_txn *top, struct wcmd *
 	/* A command retried after its batch failed to commit is answered afresh. */
 	free(w->reply);
 	w->reply = NULL;
+	dispose_now(w);
 	int rc = store_nested_begin(top, &child);
 	if (rc)
 		return rc == WMS_EMAPFULL ? rc : (fail_cmd(w, rc, NULL), 0);
 	rc = run_command(e, child, &w->req, w->handler, &c, &body);
+	w->dispose = c.dispose;
+	w->dispose_arg = c.dispose_arg;
 	if (rc == 0)
 		rc = store_commit(child);
 	else
@@ -568,6 +584,8 @@ static void exec_read(struct wms_engine *e, struct wcmd *w)
 	}
 	ctx_init(&c, e, txn, w->req.root, false);
 	rc = w->handler(&c, &body);
+	w->dispose = c.dispose;
+	w->dispose_arg = c.dispose_arg;
 	store_abort(txn);
 	if (rc)
 		w->reply = reply_err(w->req.req_id, err_for(&c, rc), &w->reply_len);

@@ -200,6 +200,33 @@ static void cand_free(struct cand *cs, size_t n)
 	free(cs);
 }
 
+struct cand_set {
+	struct cand *cs;
+	size_t n;
+};
+
+static void cand_set_dispose(void *arg)
+{
+	struct cand_set *set = arg;
+	cand_free(set->cs, set->n);
+	free(set);
+}
+
+/* Frees CS[0..N) after the reply (cmd_ctx.dispose): a wave of 10,000 orders holds as many
+ * documents, and freeing them took the writer a sixth of the plan's time. Inline when there
+ * is no memory to say so. */
+static void cand_free_later(struct cmd_ctx *c, struct cand *cs, size_t n)
+{
+	struct cand_set *set = c->dispose == NULL ? malloc(sizeof(*set)) : NULL;
+	if (set == NULL) {
+		cand_free(cs, n);
+		return;
+	}
+	*set = (struct cand_set){ cs, n };
+	c->dispose = cand_set_dispose;
+	c->dispose_arg = set;
+}
+
 /* Candidates by order number, then queue position (qsort takes no context; the writer is
  * the only thread that plans). */
 static const struct cand *sort_cs;
@@ -668,7 +695,7 @@ int wave_plan(struct cmd_ctx *c, json_t **reply)
 		json_decref(doc);
 		at = end;
 	}
-	cand_free(cs, n);
+	cand_free_later(c, cs, n);
 	if (rc) {
 		json_decref(waves);
 		json_decref(wh);
