@@ -48,6 +48,7 @@ static const struct op_row op_rows[] = {
 	{ "pack.scan", pack_scan },
 	{ "pack.weigh", pack_weigh },
 	{ "pack.close", pack_close },
+	{ "pack.abort", pack_abort },
 	{ "ship.confirm", ship_confirm },
 	{ "manifest.close", manifest_close },
 	{ "carrier.event", carrier_event },

@@ -701,3 +701,102 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 	order_release(&o);
 	return end(&p, rc, reply);
 }
+
+/* Whether any shipment of O is being packed. */
+static bool any_packing(const struct order *o)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
+	                   s)
+	{
+		if (order_state_parse(req_str(s, "state")) == ORDER_PACKING)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Undoes the station's open carton: the shipment (and the order, when no other carton of it
+ * is open) is picked again, as it was before its tote was scanned here. Not a move forward
+ * through the lifecycle (order_shipment_move would stamp a new "picked" milestone): the
+ * "packing" milestones go, the others stay, and pack.aborted says what changed.
+ */
+static int abort_carton(struct pk *p)
+{
+	struct cmd_ctx *c = p->c;
+	struct order o = ORDER_INIT;
+	int rc = order_load_no(c->txn, sess_order_no(p->sess), &o);
+	if (rc)
+		return rc == WMS_ENOTFOUND ? WMS_EINTERNAL : rc;
+	size_t sidx;
+	json_t *sh = order_shipment(&o, req_str(p->sess, "shipment"), &sidx);
+	if (sh == NULL) {
+		order_release(&o);
+		return WMS_EINTERNAL;
+	}
+	const char *tote = req_str(p->sess, "tote");
+	long long units = 0;
+	const char *sku;
+	json_t *v;
+	json_object_foreach((json_t *)json_object_get(p->sess, "packed"), sku, v) units +=
+	    json_integer_value(v);
+	bool moved = order_state_parse(req_str(sh, "state")) == ORDER_PACKING;
+	if (moved) {
+		json_object_set_new(sh, "state", json_string(order_state_name(ORDER_PICKED)));
+		json_object_del(json_object_get(sh, "milestones"), "packing");
+	}
+	bool order_moved = moved && order_state(&o) == ORDER_PACKING && !any_packing(&o);
+	if (order_moved) {
+		json_object_set_new(o.doc, "state", json_string(order_state_name(ORDER_PICKED)));
+		json_object_del(json_object_get(o.doc, "milestones"), "packing");
+	}
+	if (moved)
+		rc = order_save(c, &o);
+	json_t *f = NULL;
+	if (rc == 0) {
+		f = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:I, s:s, s:s}", "station", p->station,
+		              "tenant", json_object_get(p->sess, "tenant"), "order",
+		              json_object_get(p->sess, "order"), "shipment",
+		              json_object_get(p->sess, "shipment"), "tote", tote, "packed",
+		              json_object_get(p->sess, "packed"), "units", (json_int_t)units,
+		              "shipment_state", req_str(sh, "state"), "order_state",
+		              order_state_name(order_state(&o)));
+		if (f && req_str(c->req, "reason"))
+			json_object_set(f, "reason", json_object_get(c->req, "reason"));
+		if (f && req_str(c->req, "packer"))
+			json_object_set(f, "packer", json_object_get(c->req, "packer"));
+		rc = f ? order_emit(c, &o, "pack.aborted", f) : WMS_ENOMEM;
+	}
+	if (rc == 0)
+		rc = sess_drop(p);
+	if (rc == 0) {
+		char ins[160];
+		if (units > 0)
+			snprintf(ins, sizeof(ins),
+			         "Put the %lld packed unit%s back into %s and return it for packing",
+			         units, units == 1 ? "" : "s", tote);
+		else
+			snprintf(ins, sizeof(ins), "Return %s for packing", tote);
+		p->reply = scan_accepted(ins, "carton of order %s (%s) aborted at station %s",
+		                         order_id(&o), tote, p->station);
+		json_object_set(p->reply, "order", json_object_get(p->sess, "order"));
+		json_object_set_new(p->reply, "tote", json_string(tote));
+		json_object_set_new(p->reply, "units_back", json_integer((json_int_t)units));
+		json_decref(p->sess);
+		p->sess = NULL; /* the station is idle */
+	}
+	order_release(&o);
+	return rc;
+}
+
+int pack_abort(struct cmd_ctx *c, json_t **reply)
+{
+	struct pk p = { 0 };
+	int rc = begin(&p, c, reply);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (p.sess == NULL)
+		return end(&p, refuse_idle(&p, "Nothing to abort: scan a tote to pack"), reply);
+	return end(&p, abort_carton(&p), reply);
+}

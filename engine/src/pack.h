@@ -35,6 +35,12 @@
  *              the shipment to packed (order.packed with `sscc`, `weight_g`, `station`, `tote`
  *              and `carton`, the carton as recorded on the shipment: {sscc, weight_g,
  *              station, items: {sku: units}}).
+ *   pack.abort backs out of the open carton (a wrong tote scanned, a carton to redo): the
+ *              shipment is picked again (the order too, when no other carton of it is open;
+ *              their "packing" milestones go), the station is idle, the tote keeps the order,
+ *              and pack.aborted {station, tenant, order, shipment, tote, packed, units,
+ *              shipment_state, order_state, reason?, packer?} says what was undone. At an
+ *              idle station it is refused like any other scan there (out_of_sequence).
  * Every refusal is recorded and emits pack.rejected, with tenant, order, shipment and tote of
  * the open carton, or of the order a scanned tote names when it opens none (so the refusal is
  * in that order's timeline); resent scans are answered once (scan.h).
@@ -69,5 +75,6 @@ int pack_stations_drop(struct cmd_ctx *c, uint64_t order_no, json_t *ids);
 int pack_scan(struct cmd_ctx *c, json_t **reply);
 int pack_weigh(struct cmd_ctx *c, json_t **reply);
 int pack_close(struct cmd_ctx *c, json_t **reply);
+int pack_abort(struct cmd_ctx *c, json_t **reply);
 
 #endif

@@ -76,6 +76,8 @@ static const char usage[] =
     "pack: every line is pack.scan (the tote first, then items and inserts), except\n"
     "  1234g, 1234 g, weigh 1234     the scale's reading in grams (pack.weigh)\n"
     "  close, STN-<station>          close the carton (pack.close); --close-label adds codes\n"
+    "  abort                         back out of the open carton: the tote goes back for\n"
+    "                                packing, the station is free (pack.abort)\n"
     "  A closed carton prints SSCC <sscc> and its ZPL label between\n"
     "  LABEL BEGIN <sscc> and LABEL END <sscc>, or, with --labels, writes it there.\n"
     "\n"
@@ -696,13 +698,15 @@ static int run_pick(struct station *st)
 
 /* ---- packing ---- */
 
-enum pack_kind { PACK_SCAN, PACK_WEIGH, PACK_CLOSE, PACK_BAD_WEIGH };
+enum pack_kind { PACK_SCAN, PACK_WEIGH, PACK_CLOSE, PACK_ABORT, PACK_BAD_WEIGH };
 
 /* Grams from "1234g", "1234 g" or "weigh 1234" (any case). */
 static enum pack_kind pack_classify(const struct station *st, const char *s, long long *grams)
 {
 	if (strcasecmp(s, "close") == 0)
 		return PACK_CLOSE;
+	if (strcasecmp(s, "abort") == 0)
+		return PACK_ABORT;
 	if (strncasecmp(s, "STN-", 4) == 0 && strcasecmp(s + 4, st->station) == 0)
 		return PACK_CLOSE;
 	for (int i = 0; i < st->n_close_labels; i++)
@@ -821,7 +825,7 @@ static int pack_line(struct station *st, const struct line *l)
 		             l->text);
 		return 0;
 	}
-	static const char *const ops[] = { "pack.scan", "pack.weigh", "pack.close" };
+	static const char *const ops[] = { "pack.scan", "pack.weigh", "pack.close", "pack.abort" };
 	json_t *req = new_request(st, ops[k], true), *reply = NULL;
 	if (req == NULL)
 		return EXIT_REFUSED;

@@ -949,6 +949,73 @@ static void test_the_label_escapes_zpl_control_characters_in_its_text(void **sta
 	tengine_close(&t);
 }
 
+/* ---- backing out ---- */
+
+static json_t *pack_abort(struct tengine *t, const char *station, const char *sid)
+{
+	return tcall(t,
+	             "{\"op\":\"pack.abort\",\"station\":\"%s\",\"scan_id\":\"%s\","
+	             "\"reason\":\"wrong tote\"}",
+	             station, sid);
+}
+
+static void test_pack_abort_sends_the_tote_back_for_packing_and_frees_the_station(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
+	tpick_submit(&t, "O-2", "[{\"sku\":\"SKU-2\",\"qty\":1}]", "");
+	json_decref(tpick_release_next(&t));
+	assert_int_equal(tpick_pick_all(&t), 2);
+	char t1[32], t2[32];
+	snprintf(t1, sizeof(t1), "%s", tote_of(&t, "O-1"));
+	snprintf(t2, sizeof(t2), "%s", tote_of(&t, "O-2"));
+	/* The packer takes O-1's tote by mistake and packs one unit before noticing. */
+	tpick_expect(pack_scan(&t, "k1", t1), "accepted", NULL);
+	tpick_expect(pack_scan(&t, "k2", TPICK_GTIN1), "accepted", NULL);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packing");
+	tpick_expect(pack_scan(&t, "k3", t2), "refused", "out_of_sequence");
+	long long seq = tpick_last_seq(&t);
+	json_t *r = pack_abort(&t, "PS-1", "k4");
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	assert_string_equal(tget_str(r, "order"), "O-1");
+	assert_int_equal(tget_int(r, "units_back"), 1);
+	assert_non_null(strstr(tget_str(r, "instruction"), t1));
+	json_decref(r);
+	/* Picked again, with no trace of a packing that did not happen but the event. */
+	assert_string_equal(tpick_order_state(&t, "O-1"), "picked");
+	json_t *o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].state"), "picked");
+	assert_null(tget(o, "order.allocation.shipments[0].milestones.packing"));
+	assert_null(tget(o, "order.milestones.packing"));
+	assert_non_null(tget(o, "order.milestones.picked"));
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].tote"), t1);
+	json_decref(o);
+	json_t *ev = tpick_events(&t, seq, "pack.aborted");
+	assert_int_equal(tget_int(ev, "count"), 1);
+	assert_string_equal(tget_str(ev, "events[0].tote"), t1);
+	assert_int_equal(tget_int(ev, "events[0].packed.SKU-1"), 1);
+	assert_string_equal(tget_str(ev, "events[0].order_state"), "picked");
+	assert_string_equal(tget_str(ev, "events[0].reason"), "wrong tote");
+	json_decref(ev);
+	/* The station takes the right tote now, and the aborted one starts over elsewhere,
+	 * expecting both of its units again. */
+	tpick_expect(pack_scan(&t, "k5", t2), "accepted", NULL);
+	r = pack_scan_at(&t, "PS-2", "k1", t1);
+	assert_string_equal(tget_str(r, "verdict"), "accepted");
+	assert_non_null(strstr(tget_str(r, "instruction"), "2 to go"));
+	json_decref(r);
+	/* A resent abort is answered once; at an idle station there is nothing to abort. */
+	r = pack_abort(&t, "PS-1", "k4");
+	assert_int_equal(tget_int(r, "units_back"), 1);
+	json_decref(r);
+	assert_string_equal(tpick_order_state(&t, "O-2"), "packing");
+	tpick_expect(pack_abort(&t, "PS-3", "k1"), "refused", "out_of_sequence");
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1052,8 @@ int main(void)
 		cmocka_unit_test(
 		    test_serials_start_after_the_engine_wide_counter_of_earlier_versions),
 		cmocka_unit_test(test_the_label_escapes_zpl_control_characters_in_its_text),
+		cmocka_unit_test(
+		    test_pack_abort_sends_the_tote_back_for_packing_and_frees_the_station),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

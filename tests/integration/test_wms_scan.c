@@ -685,6 +685,31 @@ static void test_help_and_usage_errors(void **state)
 	proc_output_release(&o);
 }
 
+static void test_pack_abort_backs_out_of_a_wrong_tote_and_the_right_one_packs(void **state)
+{
+	struct tdaemon *d = *state;
+	struct work w;
+	submit(d, "SO-5", "ACM-TEE-S", 1);
+	release(d, &w);
+	pick_all(d, TEE_S);
+	/* The tote is packed at PS-03, backed out, and packed again from the start. */
+	char input[256];
+	snprintf(input, sizeof(input), "%s\n%s\nabort\nabort\n%s\n%s\n320g\nclose\n", w.tote, TEE_S,
+	         w.tote, TEE_S);
+	struct proc_output o;
+	SCAN(d, input, 0, &o, "pack", "--station", "PS-03");
+	assert_int_equal(count_lines(o.out, "OK carton of order SO-5 "), 1);
+	assert_contains(o.out, "Put the 1 packed unit back into");
+	/* The second abort finds the station idle. */
+	assert_int_equal(count_lines(o.out, "REFUSED out_of_sequence "), 1);
+	assert_int_equal(count_lines(o.out, "OK ACM-TEE-S packed "), 2);
+	json_t *ord = order_get(d, "SO-5");
+	assert_string_equal(tget_str(ord, "order.state"), "packed");
+	json_decref(ord);
+	assert_int_equal(count_events(d, "pack.aborted", "station", "PS-03"), 1);
+	proc_output_release(&o);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -705,6 +730,9 @@ int main(void)
 		    engine_down),
 		cmocka_unit_test_setup_teardown(
 		    test_pack_station_label_closes_and_labels_go_to_a_directory, engine_up,
+		    engine_down),
+		cmocka_unit_test_setup_teardown(
+		    test_pack_abort_backs_out_of_a_wrong_tote_and_the_right_one_packs, engine_up,
 		    engine_down),
 		cmocka_unit_test_setup_teardown(
 		    test_colours_and_bell_only_on_a_terminal_and_not_with_no_color, engine_up,

@@ -186,6 +186,8 @@ SCHEMA(s_pack_scan, "pack.scan", F_ID("station", REQ), F_ID("scan_id", REQ),
 SCHEMA(s_pack_weigh, "pack.weigh", F_ID("station", REQ), F_ID("scan_id", REQ),
        F_INT("grams", REQ, 0, 1000000), F_ID("packer", OPT));
 SCHEMA(s_pack_close, "pack.close", F_ID("station", REQ), F_ID("scan_id", REQ), F_ID("packer", OPT));
+SCHEMA(s_pack_abort, "pack.abort", F_ID("station", REQ), F_ID("scan_id", REQ), F_ID("packer", OPT),
+       F_STR("reason", OPT, 200));
 
 /* ---- shipping ---- */
 static const char *const carrier_statuses[] = { "in_transit", "out_for_delivery",   "delivered",
@@ -253,6 +255,7 @@ static const struct wms_op_spec op_table[] = {
 	{ "pack.scan", W, &s_pack_scan },
 	{ "pack.weigh", W, &s_pack_weigh },
 	{ "pack.close", W, &s_pack_close },
+	{ "pack.abort", W, &s_pack_abort },
 	{ "ship.confirm", W, &s_ship_confirm },
 	{ "manifest.close", W, &s_manifest_close },
 	{ "carrier.event", W, &s_carrier_event },
