@@ -303,11 +303,11 @@ static int open_tote(struct pk *p, const char *tote)
 static int item(struct pk *p, const struct wms_barcode *bc, const char *code)
 {
 	struct cmd_ctx *c = p->c;
-	char sku[80];
+	char sku[80], shown[160];
 	int qty = 1;
 	if (bc->gtin[0] == '\0')
 		return refuse(p, WMS_EUNKNOWNBARCODE, "Scan the item's barcode",
-		              "'%s' carries no GTIN", code);
+		              "'%s' carries no GTIN", scan_code_shown(code, shown, sizeof(shown)));
 	int rc = master_gtin_lookup(c->txn, req_str(p->sess, "tenant"), bc->gtin, sku, sizeof(sku),
 	                            &qty);
 	if (rc == WMS_ENOTFOUND || rc == WMS_EGTIN)

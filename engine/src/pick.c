@@ -335,11 +335,12 @@ static int item_scan(struct pscan *s, const struct wms_barcode *bc)
 {
 	struct cmd_ctx *c = s->c;
 	json_t *t = s->task;
-	char sku[80];
+	char sku[80], shown_code[160];
 	int pack = 1;
 	if (bc->gtin[0] == '\0')
 		return refuse(s, WMS_EUNKNOWNBARCODE, "Scan the item's barcode",
-		              "'%s' carries no GTIN: not an item", s->code);
+		              "'%s' carries no GTIN: not an item",
+		              scan_code_shown(s->code, shown_code, sizeof(shown_code)));
 	int rc =
 	    master_gtin_lookup(c->txn, req_str(t, "tenant"), bc->gtin, sku, sizeof(sku), &pack);
 	if (rc == WMS_ENOTFOUND || rc == WMS_EGTIN)
@@ -413,6 +414,7 @@ static int judge(struct pscan *s)
 {
 	struct cmd_ctx *c = s->c;
 	json_t *t = s->task;
+	char shown_code[160];
 	if (strcmp(req_str(t, "state"), "open") != 0) {
 		/* A task withdrawn because its order was cancelled says so: the picker has
 		 * items to put back, not a sequence to follow. */
@@ -469,7 +471,8 @@ static int judge(struct pscan *s)
 	/* Not a location: the library read it. */
 	if (strcmp(step, "location") == 0)
 		return refuse(s, WMS_ESEQUENCE, "Scan the location label first",
-		              "'%s' scanned before the location: scan LOC-%s first", s->code,
+		              "'%s' scanned before the location: scan LOC-%s first",
+		              scan_code_shown(s->code, shown_code, sizeof(shown_code)),
 		              req_str(t, "location"));
 	if (bc.kind == WMS_BC_INTERNAL && bc.internal_type == WMS_INTERNAL_TOTE) {
 		if (strcasecmp(bc.internal_id, req_str(t, "tote")) != 0)
@@ -490,7 +493,8 @@ static int judge(struct pscan *s)
 		              bc.internal_id, wms_internal_type_name(bc.internal_type));
 	if (strcmp(step, "tote") == 0)
 		return refuse(s, WMS_EOVERPICK, "Put the extra back; scan the tote",
-		              "'%s' scanned, but the task's %lld x %s are picked already", s->code,
+		              "'%s' scanned, but the task's %lld x %s are picked already",
+		              scan_code_shown(s->code, shown_code, sizeof(shown_code)),
 		              req_int(t, "qty", 0), req_str(t, "sku"));
 	return item_scan(s, &bc);
 }

@@ -92,6 +92,29 @@ int scan_parse(struct cmd_ctx *c, const char *device, const char *code, struct w
 	return wms_barcode_parse(code, strlen(code), &opts, bc, err) == 0 ? 0 : -1;
 }
 
+const char *scan_code_shown(const char *code, char *out, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
+		char piece[8];
+		if (*p == 0x1D)
+			snprintf(piece, sizeof(piece), "<GS>");
+		else if (*p < 0x20 || *p == 0x7F)
+			snprintf(piece, sizeof(piece), "<0x%02X>", *p);
+		else
+			piece[0] = (char)*p, piece[1] = '\0';
+		size_t len = strlen(piece);
+		if (k + len + 4 > n) { /* room for "..." and the NUL */
+			memcpy(out + k, "...", 4);
+			return out;
+		}
+		memcpy(out + k, piece, len);
+		k += len;
+	}
+	out[k] = '\0';
+	return out;
+}
+
 int scan_plain_text(const char *code, char *out, size_t n)
 {
 	static const char ws[] = " \t\r\n\v\f";

@@ -40,6 +40,13 @@ int scan_parse(struct cmd_ctx *c, const char *device, const char *code, struct w
  */
 int scan_plain_text(const char *code, char *out, size_t n);
 
+/*
+ * CODE as a message shows it: control bytes are invisible on a screen (a GS between a lot and
+ * the next AI would read as part of the lot), so GS is written <GS> and any other control
+ * byte <0xNN>. Truncated with "..." to fit N bytes (N >= 8). Returns OUT.
+ */
+const char *scan_code_shown(const char *code, char *out, size_t n);
+
 /* A refusal verdict: {ok:false, verdict:"refused", message, instruction,
  * error:{code, message, field}}. CODE is a WMS_E* scan verdict code (PROTOCOL.md 7.4), or
  * WMS_ESTATE for a tote whose shipment is not picked. */

@@ -267,6 +267,11 @@ static void test_pick_scan_past_the_quantity_is_over_pick_and_leaves_the_count(v
 	assert_int_equal(tget_int(r, "task.picked"), 2);
 	assert_string_equal(tget_str(r, "task.step"), "tote");
 	json_decref(r);
+	/* The message quotes the scan as a person can read it: a GS is invisible on a screen,
+	 * and would make the serial and the lot read as one. */
+	r = scan_is(&t, &tk, "o5", "010" TPICK_GTIN1 "21SN1" GS "10ABC", "refused", "over_pick");
+	assert_non_null(strstr(tget_str(r, "message"), "21SN1<GS>10ABC' scanned"));
+	json_decref(r);
 	json_t *n = tpick_next(&t);
 	assert_int_equal(tget_int(n, "task.picked"), 2);
 	json_decref(n);
