@@ -41,6 +41,7 @@ struct wms_engine {
 
 	uint64_t next_seq; /* (writer) next event seq to assign */
 	json_t *wh_cache;  /* (writer) every warehouse document, or NULL: see master.h */
+	json_t *item_cache; /* (writer) item documents read so far, by tenant and sku, or NULL */
 	_Atomic uint64_t committed_seq; /* (atomic) last seq known durable */
 	struct ev_batch evs;            /* (writer) events staged in the open batch */
 	int64_t last_tick;              /* (writer) wall ms of the last periodic check */

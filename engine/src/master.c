@@ -41,6 +41,9 @@ int master_warehouse_load(struct cmd_ctx *c, const char *id, const char *field, 
 	return load_doc(c, STORE_WAREHOUSES, &k, WMS_EWAREHOUSE, field, "warehouse", id, out);
 }
 
+/* Item documents the writer keeps parsed (master_item_load). */
+#define ITEM_CACHE_MAX 100000
+
 int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, const char *field,
                      json_t **out)
 {
@@ -48,11 +51,28 @@ int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, con
 	*out = NULL;
 	key_str(&k, tenant);
 	key_str(&k, sku);
+	/* The store key (tenant NUL sku NUL) names the copy: ids hold no NUL. */
+	json_t *cache = c->evs ? c->eng->item_cache : NULL;
+	json_t *hit = cache ? json_object_getn(cache, (const char *)k.b, k.n) : NULL;
+	if (hit) {
+		*out = json_incref(hit);
+		return 0;
+	}
 	int rc = store_get_json(c->txn, STORE_ITEMS, k.b, k.n, out);
 	if (rc == WMS_ENOTFOUND)
 		return cmd_fail(c, WMS_ESKU, field,
 		                "sku '%s' is not in the item master of tenant '%s'", sku, tenant);
-	return rc;
+	if (rc || c->evs == NULL)
+		return rc;
+	/* Bounded: a catalogue of millions must not live in the writer; past the bound the
+	 * copies start over. */
+	if (c->eng->item_cache == NULL || json_object_size(c->eng->item_cache) >= ITEM_CACHE_MAX) {
+		json_decref(c->eng->item_cache);
+		c->eng->item_cache = json_object();
+	}
+	if (c->eng->item_cache)
+		json_object_setn_nocheck(c->eng->item_cache, (const char *)k.b, k.n, *out);
+	return 0;
 }
 
 /*
@@ -156,6 +176,8 @@ void master_cache_drop(struct wms_engine *e)
 {
 	json_decref(e->wh_cache);
 	e->wh_cache = NULL;
+	json_decref(e->item_cache);
+	e->item_cache = NULL;
 }
 
 static int load_warehouses(struct store_txn *txn, json_t **out)
@@ -362,6 +384,7 @@ int master_item_put(struct cmd_ctx *c, json_t **reply)
 		return WMS_ENOMEM;
 	if ((rc = master_tenant_load(c, tid, "item.tenant", &tenant)))
 		goto out;
+	master_cache_drop(c->eng); /* before the write: no copy outlives it */
 	if (json_object_get(item, "gtins") == NULL)
 		json_object_set_new(item, "gtins", json_array());
 	if ((rc = normalise_gtins(c, item)))

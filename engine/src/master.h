@@ -49,7 +49,11 @@ int master_warehouse_load(struct cmd_ctx *c, const char *id, const char *field, 
  * read handler it is loaded. Scans consult the layout at every location label.
  */
 int master_warehouse_read(struct cmd_ctx *c, const char *id, const char *field, json_t **out);
-/* Loads an item. Errors: WMS_ESKU with FIELD named. */
+/*
+ * Loads an item (new reference). On the writer thread the document is the writer's parsed
+ * copy, shared: callers only read it (an order consults every line's item, and items change
+ * rarely); item.put and a failed batch drop the copies. Errors: WMS_ESKU with FIELD named.
+ */
 int master_item_load(struct cmd_ctx *c, const char *tenant, const char *sku, const char *field,
                      json_t **out);
 

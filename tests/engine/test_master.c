@@ -473,6 +473,32 @@ static void test_tenant_put_refuses_a_gs1_company_prefix_that_is_not_6_to_12_dig
 
 /* ---- lots and expiry ---- */
 
+static void test_an_item_changed_by_item_put_is_what_the_next_command_sees(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	/* The writer keeps items it has read; the receipt reads SKU-1 as untracked. */
+	json_decref(tcall_ok(&t, RECEIVE_FMT, "W1", "A01-02-1", "SKU-1", 5, ""));
+	json_t *it = tcall_ok(&t, "{\"op\":\"item.get\",\"tenant\":\"acme\",\"sku\":\"SKU-1\"}");
+	json_t *item = json_deep_copy(tget(it, "item"));
+	json_decref(it);
+	json_object_set_new(item, "lot_tracked", json_true());
+	json_object_del(item, "updated_at");
+	json_object_del(item, "created_at");
+	char *text = json_dumps(item, JSON_COMPACT);
+	json_decref(item);
+	json_decref(tcall_ok(&t, "{\"op\":\"item.put\",\"item\":%s}", text));
+	free(text);
+	/* Now tracked: a receipt without its lot is refused, one with it is taken. */
+	assert_refused(tcall(&t, RECEIVE_FMT, "W1", "A01-02-1", "SKU-1", 5, ""), "missing_field",
+	               "lot", "SKU-1");
+	json_decref(tcall_ok(&t, RECEIVE_FMT, "W1", "A01-03-1", "SKU-1", 5,
+	                     ",\"lot\":\"L1\",\"expiry\":\"2027-01-31\""));
+	tengine_close(&t);
+}
+
 static void test_stock_receive_refuses_lot_for_untracked_item(void **state)
 {
 	(void)state;
@@ -928,6 +954,7 @@ int main(void)
 		cmocka_unit_test(
 		    test_tenant_put_refuses_a_gs1_company_prefix_that_is_not_6_to_12_digits),
 		cmocka_unit_test(test_stock_receive_refuses_lot_for_untracked_item),
+		cmocka_unit_test(test_an_item_changed_by_item_put_is_what_the_next_command_sees),
 		cmocka_unit_test(test_stock_receive_requires_lot_and_expiry_for_a_tracked_item),
 		cmocka_unit_test(
 		    test_stock_receive_refuses_another_expiry_for_a_lot_in_the_warehouse),
