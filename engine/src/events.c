@@ -7,79 +7,118 @@
 #include "wms/codec.h"
 #include "wms/time.h"
 
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* An events.read reply stops growing past this, whatever the limit: the client pages on. */
 #define READ_MAX_BYTES (4u << 20)
 
-static int stage(struct ev_batch *b, uint64_t seq, const char *type, const char *json, size_t jlen)
+/* Appends TEXT (owned: "type {json}", NUL-terminated) to the batch, or frees it. */
+static int stage(struct ev_batch *b, uint64_t seq, char *text, size_t len, size_t type_len)
 {
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		struct ev_staged *v = realloc(b->v, cap * sizeof(*v));
-		if (v == NULL)
+		if (v == NULL) {
+			free(text);
 			return WMS_ENOMEM;
+		}
 		b->v = v;
 		b->cap = cap;
 	}
-	size_t tl = strlen(type);
-	char *text = malloc(tl + 1 + jlen + 1);
-	if (text == NULL)
-		return WMS_ENOMEM;
-	memcpy(text, type, tl);
-	text[tl] = ' ';
-	memcpy(text + tl + 1, json, jlen);
-	text[tl + 1 + jlen] = '\0';
-	b->v[b->n++] = (struct ev_staged){ seq, text, tl + 1 + jlen, tl };
+	b->v[b->n++] = (struct ev_staged){ seq, text, len, type_len };
 	return 0;
+}
+
+/* Whether FIELDS names a member the envelope owns (seq, type, at): those are not the
+ * event's to set, and are dropped (as json_object_update_missing would). */
+static bool names_envelope(const json_t *fields)
+{
+	return json_object_get(fields, "seq") || json_object_get(fields, "type") ||
+	       json_object_get(fields, "at");
+}
+
+/*
+ * The staged text "TYPE {"seq":SEQ,"type":"TYPE","at":"AT",<fields>}" in one allocation: the
+ * bytes jtext_dumps gives for the envelope object with FIELDS merged after it (keys in that
+ * order), without building that object. *LEN is the whole text's length.
+ */
+static char *event_text(uint64_t seq, const char *type, const char *at, const json_t *fields,
+                        size_t *len)
+{
+	json_t *own = NULL;
+	if (fields && names_envelope(fields)) {
+		own = json_copy((json_t *)fields);
+		if (own == NULL)
+			return NULL;
+		json_object_del(own, "seq");
+		json_object_del(own, "type");
+		json_object_del(own, "at");
+		fields = own;
+	}
+	struct jbuf fb;
+	JBUF_INIT(&fb);
+	int rc = fields ? jtext_dump(fields, &fb) : 0;
+	json_decref(own);
+	if (rc) {
+		jbuf_release(&fb);
+		return NULL;
+	}
+	/* FB is "{...}" or "{}" (or nothing): its members follow the envelope's after a comma. */
+	bool more = fb.len > 2;
+	const char *tail = more ? fb.p + 1 : "}";
+	size_t tlen = more ? fb.len - 1 : 1;
+	char head[160];
+	/* Types and timestamps are the engine's own ASCII words: nothing to escape. */
+	int hn = snprintf(head, sizeof(head), "%s {\"seq\":%" PRIu64 ",\"type\":\"%s\",\"at\":\"%s\"%s",
+	                  type, seq, type, at, more ? "," : "");
+	char *text = hn > 0 && (size_t)hn < sizeof(head) ? malloc((size_t)hn + tlen + 1) : NULL;
+	if (text) {
+		memcpy(text, head, (size_t)hn);
+		memcpy(text + hn, tail, tlen);
+		text[(size_t)hn + tlen] = '\0';
+		*len = (size_t)hn + tlen;
+	}
+	jbuf_release(&fb);
+	return text;
 }
 
 int ev_emit(struct cmd_ctx *c, const char *type, uint64_t order_no, json_t *fields)
 {
 	int rc = 0;
-	char *json = NULL;
-	json_t *ev = json_object();
 	if (c->evs == NULL || c->next_seq == NULL) {
-		rc = WMS_EINTERNAL; /* a read handler tried to change state */
-		goto out;
-	}
-	if (ev == NULL) {
-		rc = WMS_ENOMEM;
-		goto out;
+		json_decref(fields);
+		return WMS_EINTERNAL; /* a read handler tried to change state */
 	}
 	uint64_t seq = *c->next_seq;
 	char at[WMS_TIME_BUFSZ];
-	json_object_set_new(ev, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(ev, "type", json_string(type));
-	json_object_set_new(ev, "at", json_string(wms_time_format(c->now, at)));
-	if (fields)
-		json_object_update_missing(ev, fields);
-	size_t jlen;
-	json = jtext_dumps(ev, &jlen);
-	if (json == NULL) {
-		rc = WMS_ENOMEM;
-		goto out;
-	}
+	size_t len = 0, tl = strlen(type);
+	char *text = event_text(seq, type, wms_time_format(c->now, at), fields, &len);
+	json_decref(fields);
+	if (text == NULL)
+		return WMS_ENOMEM;
 	struct key k = KEY_INIT;
 	key_u64(&k, seq);
 	/* Sequence numbers only grow: an append, the cheapest write LMDB has. */
-	if ((rc = store_put(c->txn, STORE_EVENTS, k.b, k.n, json, jlen, STORE_APPEND)))
-		goto out;
+	if ((rc = store_put(c->txn, STORE_EVENTS, k.b, k.n, text + tl + 1, len - tl - 1,
+	                    STORE_APPEND)))
+		goto fail;
 	if (order_no) {
 		struct key ok = KEY_INIT;
 		key_u64(&ok, order_no);
 		key_u64(&ok, seq);
 		if ((rc = store_put(c->txn, STORE_ORDER_EVENTS, ok.b, ok.n, "", 0, 0)))
-			goto out;
+			goto fail;
 	}
-	if ((rc = stage(c->evs, seq, type, json, jlen)))
-		goto out;
+	if ((rc = stage(c->evs, seq, text, len, tl)))
+		return rc;
 	*c->next_seq = seq + 1;
-out:
-	free(json);
-	json_decref(ev);
-	json_decref(fields);
+	return 0;
+fail:
+	free(text);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "store.h"
 #include "tengine.h"
+#include "wms/codec.h"
 
 #define ORDER_FMT                                                                                  \
 	"{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\",\"lines\":[{"       \
@@ -357,6 +358,49 @@ static void test_a_second_engine_on_the_same_data_directory_is_refused(void **st
 	tengine_close(&t);
 }
 
+static void test_stored_events_are_compact_json_with_the_envelope_first(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_decref(tcall_ok(&t, ORDER_FMT, "SO-1", 2));
+	json_decref(tcall_ok(&t, "{\"op\":\"order.cancel\",\"tenant\":\"acme\",\"id\":\"SO-1\"}"));
+	/* events.read passes the stored texts through as they are. */
+	static const char req[] = "{\"op\":\"events.read\",\"after\":0,\"limit\":1000}";
+	char *raw = NULL;
+	size_t len = 0;
+	assert_int_equal(wms_engine_call(t.e, req, sizeof(req) - 1, &raw, &len), 0);
+	json_t *r = json_loadb(raw, len, 0, NULL);
+	json_t *evs = tget(r, "events"), *ev;
+	size_t i;
+	assert_true(json_array_size(evs) > 10);
+	json_array_foreach(evs, i, ev)
+	{
+		/* The text is what jansson writes for the same object: compact, in order. */
+		char *text = json_dumps(ev, WMS_JSON_DUMP);
+		if (strstr(raw, text) == NULL)
+			fail_msg("event %zu as jansson writes it, %s, is not in %.2000s", i, text, raw);
+		const char *k[3];
+		size_t n = 0;
+		const char *key;
+		json_t *v;
+		json_object_foreach(ev, key, v)
+		{
+			if (n < 3)
+				k[n++] = key;
+		}
+		assert_string_equal(k[0], "seq");
+		assert_string_equal(k[1], "type");
+		assert_string_equal(k[2], "at");
+		assert_int_equal(tget_int(ev, "seq"), (long long)i + 1);
+		free(text);
+	}
+	json_decref(r);
+	free(raw);
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_the_wall_clock_refuses_to_be_set),
 		cmocka_unit_test(test_the_simulated_clock_moves_forward_only_and_persists),
 		cmocka_unit_test(test_a_second_engine_on_the_same_data_directory_is_refused),
+		cmocka_unit_test(test_stored_events_are_compact_json_with_the_envelope_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
