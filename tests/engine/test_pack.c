@@ -74,6 +74,21 @@ static void open_picked(struct tengine *t, const char *lines, const char *extra,
 	snprintf(tote, 32, "%s", tote_of(t, "O-1"));
 }
 
+/* A fresh engine with O-1 (QTY1 x SKU-1) and O-2 (1 x SKU-2) picked, in totes T1 and T2. */
+static void open_two_picked(struct tengine *t, const char *qty1, char t1[32], char t2[32])
+{
+	tengine_open(t);
+	tpick_seed(t);
+	char lines[64];
+	snprintf(lines, sizeof(lines), "[{\"sku\":\"SKU-1\",\"qty\":%s}]", qty1);
+	tpick_submit(t, "O-1", lines, "");
+	tpick_submit(t, "O-2", "[{\"sku\":\"SKU-2\",\"qty\":1}]", "");
+	json_decref(tpick_release_next(t));
+	assert_int_equal(tpick_pick_all(t), 2);
+	snprintf(t1, 32, "%s", tote_of(t, "O-1"));
+	snprintf(t2, 32, "%s", tote_of(t, "O-2"));
+}
+
 /* The same, with the tote scanned at PS-1. */
 static void open_carton(struct tengine *t, const char *lines, const char *extra, char tote[32])
 {
@@ -169,15 +184,8 @@ static void test_a_station_with_an_open_carton_refuses_another_tote(void **state
 {
 	(void)state;
 	struct tengine t;
-	tengine_open(&t);
-	tpick_seed(&t);
-	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":1}]", "");
-	tpick_submit(&t, "O-2", "[{\"sku\":\"SKU-2\",\"qty\":1}]", "");
-	json_decref(tpick_release_next(&t));
-	assert_int_equal(tpick_pick_all(&t), 2);
 	char t1[32], t2[32];
-	snprintf(t1, sizeof(t1), "%s", tote_of(&t, "O-1"));
-	snprintf(t2, sizeof(t2), "%s", tote_of(&t, "O-2"));
+	open_two_picked(&t, "1", t1, t2);
 	tpick_expect(pack_scan(&t, "k1", t1), "accepted", NULL);
 	json_t *r = pack_scan(&t, "k2", t2);
 	assert_string_equal(treply_code(r), "out_of_sequence");
@@ -963,15 +971,8 @@ static void test_pack_abort_sends_the_tote_back_for_packing_and_frees_the_statio
 {
 	(void)state;
 	struct tengine t;
-	tengine_open(&t);
-	tpick_seed(&t);
-	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-1\",\"qty\":2}]", "");
-	tpick_submit(&t, "O-2", "[{\"sku\":\"SKU-2\",\"qty\":1}]", "");
-	json_decref(tpick_release_next(&t));
-	assert_int_equal(tpick_pick_all(&t), 2);
 	char t1[32], t2[32];
-	snprintf(t1, sizeof(t1), "%s", tote_of(&t, "O-1"));
-	snprintf(t2, sizeof(t2), "%s", tote_of(&t, "O-2"));
+	open_two_picked(&t, "2", t1, t2);
 	/* The packer takes O-1's tote by mistake and packs one unit before noticing. */
 	tpick_expect(pack_scan(&t, "k1", t1), "accepted", NULL);
 	tpick_expect(pack_scan(&t, "k2", TPICK_GTIN1), "accepted", NULL);
