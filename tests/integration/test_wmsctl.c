@@ -441,6 +441,29 @@ static void test_gen_orders_is_deterministic_for_a_seed_and_valid(void **state)
 	proc_output_release(&o);
 }
 
+static void test_gen_orders_can_place_orders_at_the_engines_time(void **state)
+{
+	(void)state;
+	struct wmsd_proc sim = { 0 }, *w = &sim;
+	assert_int_equal(wmsd_start(w, (const char *const[]){ "--sim-clock", NULL }, 20000), 0);
+	load_small_network(w);
+	/* A simulated clock far from the wall clock: orders placed "now" would be late. */
+	struct proc_output o = PROC_OUTPUT_INIT;
+	CTL(w, NULL, 0, &o, "call", "clock.set", "{\"at\":\"2031-06-02T09:00:00Z\"}");
+	proc_output_release(&o);
+	char net[PATH_MAX];
+	CTL(w, NULL, 0, &o, "gen-orders", "--network",
+	    proc_root_path("tests/data/network-small.json", net), "--count", "20", "--seed", "7",
+	    "--start", "engine");
+	/* promised_by = start + transit days + 1-3 days: in June 2031. */
+	size_t n = 0;
+	for (const char *p = o.out; (p = strstr(p, "\"promised_by\":\"")) != NULL; p++, n++)
+		assert_int_equal(strncmp(p + 15, "2031-06", 7), 0);
+	assert_int_equal(n, 20);
+	proc_output_release(&o);
+	wmsd_stop(w);
+}
+
 /* ---- tail ---- */
 
 static void test_tail_from_zero_prints_count_events_in_order(void **state)
@@ -630,6 +653,7 @@ int main(void)
 		T(test_an_order_resent_in_another_json_spelling_is_the_same_order),
 		T(test_order_shows_the_allocation_shipment_by_shipment),
 		T(test_gen_orders_is_deterministic_for_a_seed_and_valid),
+		T(test_gen_orders_can_place_orders_at_the_engines_time),
 		T(test_tail_from_zero_prints_count_events_in_order),
 		T(test_tail_resumes_after_its_cursor),
 		T(test_tail_cuts_a_torn_last_line_before_resuming),

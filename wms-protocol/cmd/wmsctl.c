@@ -1239,7 +1239,8 @@ static const char gen_usage[] =
     "  The same seed gives the same orders.\n"
     "  --seed S       PRNG seed (default: from the clock, printed on stderr)\n"
     "  --tenant T     only orders of tenant T (default: all tenants with items)\n"
-    "  --start TIME   the orders' placement time (default: now)\n"
+    "  --start TIME   the orders' placement time (default: now); 'engine' asks the engine\n"
+    "                 at --url for its time (a --sim-clock engine may be days ahead)\n"
     "  --country CC   ship-to country (default: from the warehouse's timezone)\n"
     "  --id-prefix P  order ids P-000001... (default: G<seed>)\n"
     "  example: wmsctl gen-orders --network engine/demo/network.json --count 1000 > o.jsonl\n";
@@ -1321,9 +1322,32 @@ struct gen_wh {
 	const char *country;
 };
 
+/* The engine's time (ping), for orders placed on a simulated clock. 0 or an exit status. */
+static int engine_time(const struct global *g, int64_t *at)
+{
+	struct wms_client *c;
+	struct wms_error err = WMS_ERROR_INIT;
+	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "ping");
+	int rc = connect_client(g, &c);
+	if (rc)
+		return json_decref(req), rc;
+	rc = wms_client_call(c, req, &reply, &err);
+	json_decref(req);
+	wms_client_close(c);
+	if (rc) {
+		die_msg("gen-orders: --start engine: %s", err.message);
+		return exit_for(rc);
+	}
+	const char *t = json_string_value(json_object_get(reply, "time"));
+	rc = t && wms_time_parse(t, at) == 0 ? 0 : EXIT_REFUSED;
+	if (rc)
+		die_msg("gen-orders: --start engine: the ping reply has no time");
+	json_decref(reply);
+	return rc;
+}
+
 static int cmd_gen_orders(const struct global *g, int argc, char **argv)
 {
-	(void)g;
 	static const struct option opts[] = {
 		{ "network", required_argument, NULL, 'N' },
 		{ "count", required_argument, NULL, 'n' },
@@ -1362,7 +1386,11 @@ static int cmd_gen_orders(const struct global *g, int argc, char **argv)
 			tenant = optarg;
 			break;
 		case 'S':
-			if (wms_time_parse(optarg, &start)) {
+			if (strcmp(optarg, "engine") == 0) {
+				int rc = engine_time(g, &start);
+				if (rc)
+					return rc;
+			} else if (wms_time_parse(optarg, &start)) {
 				die_msg("gen-orders: --start '%s' is not an RFC 3339 time", optarg);
 				return EXIT_USAGE;
 			}
