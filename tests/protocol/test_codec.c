@@ -112,6 +112,30 @@ static void test_an_empty_message_or_a_non_object_is_a_bad_request(void **state)
 	assert_int_equal(parse("[1,2]", &err), WMS_EBADREQ);
 }
 
+/* Regression: `null` and `"ping"` are valid JSON, not requests: they were bad_json ("'[' or '{'
+ * expected") while `[]` was bad_request. Any valid JSON that is not an object is bad_request,
+ * and the message says what it is; text that is not JSON stays bad_json. */
+static void test_valid_json_that_is_not_an_object_is_a_bad_request_saying_what_it_is(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body, *kind;
+	} cases[] = {
+		{ "null", "JSON null" },     { "\"ping\"", "a JSON string" },
+		{ "[]", "a JSON array" },    { "42", "a JSON number" },
+		{ "true\n", "a JSON boolean" }, { "-1.5", "a JSON number" },
+	};
+	struct wms_error err;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].body, &err), WMS_EBADREQ);
+		assert_non_null(strstr(err.message, cases[i].kind));
+		assert_non_null(strstr(err.message, "not an object"));
+	}
+	assert_int_equal(parse("ping", &err), WMS_EBADJSON);
+	assert_int_equal(parse("nul", &err), WMS_EBADJSON);
+	assert_int_equal(parse("\"ping", &err), WMS_EBADJSON);
+}
+
 static void test_missing_and_unknown_ops_are_named(void **state)
 {
 	(void)state;
@@ -490,6 +514,8 @@ int main(void)
 		cmocka_unit_test(
 		    test_an_error_quoting_bytes_that_are_not_utf8_is_still_a_json_reply),
 		cmocka_unit_test(test_an_empty_message_or_a_non_object_is_a_bad_request),
+		cmocka_unit_test(
+		    test_valid_json_that_is_not_an_object_is_a_bad_request_saying_what_it_is),
 		cmocka_unit_test(test_missing_and_unknown_ops_are_named),
 		cmocka_unit_test(test_duplicate_keys_are_refused),
 		cmocka_unit_test(test_unknown_nested_field_is_named_with_its_path),
