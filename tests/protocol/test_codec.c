@@ -216,6 +216,37 @@ static void test_zero_and_huge_quantities_are_out_of_range(void **state)
 	assert_int_equal(parse(t, &err), WMS_ETYPE);
 }
 
+/* Regression: "seconds is 3.2e+08; must be 0 to 3.2e+08" hid the value and made it look in
+ * range. Integers are printed in full, reals with the digits that tell them from the bound. */
+static void test_an_out_of_range_number_is_shown_in_full_with_its_bounds(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":320000001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.field, "seconds");
+	assert_string_equal(err.message, "seconds is 320000001; must be 0 to 320000000");
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":320000000.001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message, "seconds is 320000000.001; must be 0 to 320000000");
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":-0.5}", &err), WMS_ERANGE);
+	assert_string_equal(err.message, "seconds is -0.5; must be 0 to 320000000");
+	/* a real bound keeps its fraction: slot_length is 0.01..100 */
+	assert_int_equal(parse("{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W\",\"name\":"
+	                       "\"W\",\"location\":{\"lat\":0,\"lon\":0},\"layout\":{\"aisles\":1,"
+	                       "\"slots_per_side\":1,\"slot_length\":0.009,\"aisle_spacing\":1},"
+	                       "\"carriers\":[]}}",
+	                       &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message,
+	                    "warehouse.layout.slot_length is 0.009; must be 0.01 to 100");
+	/* an integer field with a large bound: events.read after is 0..9e15 */
+	assert_int_equal(parse("{\"op\":\"events.read\",\"after\":9000000000000001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message,
+	                    "after is 9000000000000001; must be 0 to 9000000000000000");
+}
+
 static void test_overlong_id_is_too_long_and_spaces_are_bad_value(void **state)
 {
 	(void)state;
@@ -522,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_missing_nested_field_is_named_with_its_path),
 		cmocka_unit_test(test_wrong_type_names_field_and_value),
 		cmocka_unit_test(test_zero_and_huge_quantities_are_out_of_range),
+		cmocka_unit_test(test_an_out_of_range_number_is_shown_in_full_with_its_bounds),
 		cmocka_unit_test(test_overlong_id_is_too_long_and_spaces_are_bad_value),
 		cmocka_unit_test(test_bad_timestamp_is_named),
 		cmocka_unit_test(test_ten_thousand_lines_are_out_of_range),

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Significant digits of a real in a message: the codec keeps reals to 15 (WMS_JSON_REAL_DIGITS
+ * in wms/codec.h, which this file does not include), so 15 show every value exactly. */
+#define WMS_NUMBER_DIGITS 15
+
 /* Paths deeper than this are cut; schemas nest at most a few levels. */
 #define PATH_MAX_LEN 128
 
@@ -224,10 +228,21 @@ static int check_value(const struct wms_field *f, enum wms_type type, double min
 		if (!json_is_number(v))
 			break;
 		double x = json_number_value(v);
-		if (!isfinite(x) || ((min != 0 || max != 0) && (x < min || x > max)))
-			return wms_error_set(err, WMS_ERANGE, path, "%s is %g; must be %g to %g",
-			                     path, x, min, max);
-		return 0;
+		if (isfinite(x) && ((min == 0 && max == 0) || (x >= min && x <= max)))
+			return 0;
+		/*
+		 * The value as sent and the bounds in full: "%g" printed 320000001 and the bound
+		 * 3.2e8 both as 3.2e+08. An integer is printed as the integer it is; a real has at
+		 * most WMS_NUMBER_DIGITS significant digits once the codec rounded it, so "%.15g"
+		 * shows it exactly and it cannot look like a bound it differs from.
+		 */
+		char shown[32];
+		if (json_is_integer(v))
+			snprintf(shown, sizeof(shown), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(shown, sizeof(shown), "%.*g", WMS_NUMBER_DIGITS, x);
+		return wms_error_set(err, WMS_ERANGE, path, "%s is %s; must be %.*g to %.*g", path,
+		                     shown, WMS_NUMBER_DIGITS, min, WMS_NUMBER_DIGITS, max);
 	}
 	case WMS_T_BOOL:
 		if (!json_is_boolean(v))
