@@ -140,8 +140,12 @@ bool wms_barcode_gs_alias_ok(int c)
 	/*
 	 * GS1 data is CSET 82 except AI 8010 (CSET 39, which adds '#') and AI 8030 (CSET 64, a
 	 * subset of CSET 82). An alias outside both can never be data, so it is never ambiguous.
+	 * TAB, CR and LF are outside both but cannot serve: a keyboard wedge ends a scan at Enter
+	 * (CR/LF) and moves to the next field at TAB, so the scan would arrive cut in two, and
+	 * the whitespace around a scan is trimmed as a wedge's.
 	 */
-	return c > 0 && c < 0x80 && !gs1_cset82(c) && !gs1_cset39(c);
+	return c > 0 && c < 0x80 && c != '\t' && c != '\n' && c != '\r' && !gs1_cset82(c) &&
+	       !gs1_cset39(c);
 }
 
 static int check_alias(struct bc_ctx *cx, const char *chars, size_t n)
@@ -153,11 +157,18 @@ static int check_alias(struct bc_ctx *cx, const char *chars, size_t n)
 		               WMS_BARCODE_MAX_GS_ALIAS);
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)chars[i];
+		if (c == '\t' || c == '\n' || c == '\r')
+			return bc_fail(
+			    cx, WMS_BCERR_BAD_CHARSET, BC_NO_POS, NULL,
+			    "GS alias %s cannot stand for GS: a keyboard-wedge scanner "
+			    "ends or splits a scan at TAB, CR and LF; choose FS (\\x1c), "
+			    "RS (\\x1e) or one of space $ @ [ \\ ] ^ ` { | } ~",
+			    bc_char(ch, c));
 		if (!wms_barcode_gs_alias_ok(c))
 			return bc_fail(cx, WMS_BCERR_BAD_CHARSET, BC_NO_POS, NULL,
 			               "GS alias %s can occur in GS1 data (CSET 82 or CSET 39); "
 			               "choose one of space $ @ [ \\ ] ^ ` { | } ~ or a control "
-			               "character",
+			               "character other than NUL, TAB, CR and LF, e.g. FS (\\x1c)",
 			               bc_char(ch, c));
 	}
 	return 0;

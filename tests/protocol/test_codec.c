@@ -121,8 +121,8 @@ static void test_valid_json_that_is_not_an_object_is_a_bad_request_saying_what_i
 	static const struct {
 		const char *body, *kind;
 	} cases[] = {
-		{ "null", "JSON null" },     { "\"ping\"", "a JSON string" },
-		{ "[]", "a JSON array" },    { "42", "a JSON number" },
+		{ "null", "JSON null" },        { "\"ping\"", "a JSON string" },
+		{ "[]", "a JSON array" },       { "42", "a JSON number" },
 		{ "true\n", "a JSON boolean" }, { "-1.5", "a JSON number" },
 	};
 	struct wms_error err;
@@ -261,6 +261,101 @@ static void test_overlong_id_is_too_long_and_spaces_are_bad_value(void **state)
 	assert_int_equal(parse("{\"op\":\"order.get\",\"tenant\":\"ac me\",\"id\":\"1\"}", &err),
 	                 WMS_EVALUE);
 	assert_string_equal(err.field, "tenant");
+}
+
+/* An order whose ship_to.NAME and gift_message are the JSON string bodies given (escaped). */
+static int parse_order_texts(const char *name, const char *gift, struct wms_error *err)
+{
+	char t[1024];
+	snprintf(t, sizeof(t),
+	         "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"SO-1\","
+	         "\"lines\":[{\"sku\":\"A\",\"qty\":1}],\"ship_to\":{\"name\":\"%s\","
+	         "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":\"DE\"},"
+	         "\"service\":\"s\",\"promised_by\":\"2026-11-27T23:59:59Z\","
+	         "\"gift_message\":\"%s\"}}",
+	         name, gift);
+	return parse(t, err);
+}
+
+/* Regression: TAB, LF and CR passed in every string, so a name "A\tB" or an address "B\nC"
+ * reached labels and carriers. Only free-text fields (PROTOCOL.md 2) may hold them. */
+static void test_tab_and_line_breaks_are_refused_outside_free_text(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse_order_texts("Ann", "Happy\\nbirthday,\\tAnn\\r\\n", &err), 0);
+	assert_int_equal(parse_order_texts("A\\tB", "hi", &err), WMS_EVALUE);
+	assert_string_equal(err.field, "order.ship_to.name");
+	assert_non_null(strstr(err.message, "TAB (0x09) at byte 1"));
+	assert_int_equal(parse_order_texts("B\\nC", "hi", &err), WMS_EVALUE);
+	assert_non_null(strstr(err.message, "LF (0x0A)"));
+	assert_int_equal(parse_order_texts("B\\rC", "hi", &err), WMS_EVALUE);
+	assert_int_equal(parse_order_texts("B\\u001fC", "hi", &err), WMS_EVALUE);
+	assert_int_equal(parse_order_texts("B\\u007fC", "hi", &err), WMS_EVALUE);
+	/* free text still refuses the other controls */
+	assert_int_equal(parse_order_texts("Ann", "a\\u0007b", &err), WMS_EVALUE);
+	assert_string_equal(err.field, "order.gift_message");
+	assert_int_equal(parse("{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"t\",\"name\":"
+	                       "\"Acme\\tLtd\"}}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "tenant.name");
+	assert_int_equal(parse("{\"op\":\"order.cancel\",\"tenant\":\"t\",\"id\":\"o\","
+	                       "\"reason\":\"a\\nb\"}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "reason");
+	assert_int_equal(parse("{\"op\":\"carrier.event\",\"tracking\":\"T1\",\"status\":"
+	                       "\"exception\",\"at\":\"2026-11-27T10:00:00Z\",\"detail\":"
+	                       "\"Address unknown.\\nReturned to depot.\"}",
+	                       &err),
+	                 0);
+	assert_int_equal(parse("{\"op\":\"carrier.event\",\"tracking\":\"T1\",\"status\":"
+	                       "\"exception\",\"at\":\"2026-11-27T10:00:00Z\",\"location\":"
+	                       "\"Hamburg\\nDE\"}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "location");
+}
+
+/* A scanner's code is passed to the barcode reader as sent (GS, a GS alias, a wedge's CR LF). */
+static void test_a_scan_code_may_carry_the_control_characters_a_scanner_sends(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse("{\"op\":\"pick.scan\",\"device\":\"d\",\"scan_id\":\"1\","
+	                       "\"task\":\"t\",\"code\":\"0109506000134352\\u001c10L1\\r\\n\"}",
+	                       &err),
+	                 0);
+	assert_int_equal(parse("{\"op\":\"return.receive\",\"rma\":\"r\",\"codes\":"
+	                       "[\"0109506000134352\\u001d10L1\\r\"]}",
+	                       &err),
+	                 0);
+}
+
+/* Regression: the message advised "a control character" as a GS alias, yet FS (0x1C) was
+ * refused while LF and TAB, which a keyboard wedge can never deliver, were accepted. */
+static void test_a_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	static const char *const ok[] = { "\\u001c", "\\u001e", "\\u001d", "~", "\\u001c|" };
+	static const char *const bad[] = { "\\n", "\\t", "\\r", "\\u001c\\n" };
+	char t[256];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(t, sizeof(t),
+		         "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-1\",\"gs_alias\":\"%s\"}}",
+		         ok[i]);
+		assert_int_equal(parse(t, &err), 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t),
+		         "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-1\",\"gs_alias\":\"%s\"}}",
+		         bad[i]);
+		assert_int_equal(parse(t, &err), WMS_EVALUE);
+		assert_string_equal(err.field, "device.gs_alias");
+		assert_non_null(strstr(err.message, "keyboard-wedge"));
+	}
 }
 
 static void test_bad_timestamp_is_named(void **state)
@@ -555,6 +650,9 @@ int main(void)
 		cmocka_unit_test(test_zero_and_huge_quantities_are_out_of_range),
 		cmocka_unit_test(test_an_out_of_range_number_is_shown_in_full_with_its_bounds),
 		cmocka_unit_test(test_overlong_id_is_too_long_and_spaces_are_bad_value),
+		cmocka_unit_test(test_tab_and_line_breaks_are_refused_outside_free_text),
+		cmocka_unit_test(test_a_scan_code_may_carry_the_control_characters_a_scanner_sends),
+		cmocka_unit_test(test_a_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf),
 		cmocka_unit_test(test_bad_timestamp_is_named),
 		cmocka_unit_test(test_ten_thousand_lines_are_out_of_range),
 		cmocka_unit_test(test_oversize_message_is_too_large),

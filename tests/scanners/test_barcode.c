@@ -579,6 +579,32 @@ static void test_gs_alias_inside_cset_82_or_cset_39_is_refused(void **state)
 	assert_string_equal(opts.gs_alias, "");
 }
 
+/* Regression: the alias message advised "a control character" and FS is a common choice; TAB,
+ * CR and LF were accepted though a keyboard wedge ends or splits a scan at them. */
+static void test_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf(void **state)
+{
+	struct wms_barcode_opts opts = WMS_BARCODE_OPTS_INIT;
+	struct wms_barcode_error err = WMS_BARCODE_ERROR_INIT;
+	struct wms_barcode bc;
+	const char *text = "]C10109506000134352"
+	                   "10LOT1\x1c"
+	                   "17261231";
+	(void)state;
+	assert_int_equal(wms_barcode_opts_set_gs_alias(&opts, "\x1c\x1e", NULL), 0);
+	parse_ok_n(text, strlen(text), &opts, &bc);
+	assert_int_equal(bc.n_ais, 3);
+	assert_ai(&bc, 1, "10", "LOT1");
+	assert_ai(&bc, 2, "17", "261231");
+	static const char *const bad[] = { "\t", "\n", "\r", "~\r" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = (struct wms_barcode_error)WMS_BARCODE_ERROR_INIT;
+		assert_int_equal(wms_barcode_opts_set_gs_alias(&opts, bad[i], &err),
+		                 -WMS_BCERR_BAD_CHARSET);
+		assert_non_null(strstr(err.message, "keyboard-wedge"));
+	}
+	assert_string_equal(opts.gs_alias, "\x1c\x1e"); /* unchanged by the refusals */
+}
+
 static void test_options_with_a_bad_alias_set_by_hand_are_refused_at_parse(void **state)
 {
 	struct wms_barcode_opts opts = WMS_BARCODE_OPTS_INIT;
@@ -800,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_writing_an_element_string_refuses_small_buffers_and_labels),
 		cmocka_unit_test(test_gs_alias_stands_for_the_group_separator),
 		cmocka_unit_test(test_gs_alias_inside_cset_82_or_cset_39_is_refused),
+		cmocka_unit_test(test_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf),
 		cmocka_unit_test(test_options_with_a_bad_alias_set_by_hand_are_refused_at_parse),
 		cmocka_unit_test(test_more_than_32_element_strings_is_bad_length),
 		cmocka_unit_test(test_a_scan_longer_than_the_limit_is_bad_length),

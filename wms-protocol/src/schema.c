@@ -98,7 +98,50 @@ static void join(char *out, const char *prefix, const char *name)
 static int check_value(const struct wms_field *f, enum wms_type type, double min, double max,
                        const json_t *v, const char *path, struct wms_error *err);
 
-static int check_string(enum wms_type type, double min, double max, bool scan, const json_t *v,
+/* "TAB (0x09)", "0x1C": a control character as a message names it. */
+static const char *control_name(unsigned char c, char buf[16])
+{
+	const char *name = c == '\t' ? "TAB " : c == '\n' ? "LF " : c == '\r' ? "CR " : "";
+	snprintf(buf, 16, "%s%s0x%02X%s", name, name[0] ? "(" : "", c, name[0] ? ")" : "");
+	return buf;
+}
+
+/*
+ * Which control characters a string field of FLAGS may hold; 0 when C is allowed, else the
+ * error. Most strings are names, codes and addresses printed on labels, one line each, where a
+ * TAB or a line break is a paste accident: every C0 control and DEL is refused. Free text
+ * (WMS_F_TEXT) may break lines and indent; a scanner's code (WMS_F_SCAN) is passed on as the
+ * scanner sent it, for the barcode library to judge in the scan's verdict (GS, the device's GS
+ * alias, a wedge's trailing CR LF); a GS alias (WMS_F_GS_ALIAS) is made of control characters,
+ * but not of those that end or split a keyboard-wedge scan.
+ */
+static int check_control(unsigned flags, unsigned char c, size_t at, const char *path,
+                         struct wms_error *err)
+{
+	char name[16];
+	bool ws = c == '\t' || c == '\n' || c == '\r';
+	if ((c >= 0x20 && c != 0x7F) || ((flags & WMS_F_TEXT) && ws) ||
+	    ((flags & WMS_F_SCAN) && c != 0) || ((flags & WMS_F_GS_ALIAS) && c != 0 && !ws))
+		return 0;
+	if (flags & WMS_F_GS_ALIAS)
+		return wms_error_set(
+		    err, WMS_EVALUE, path,
+		    "%s contains %s at byte %zu: a keyboard-wedge scanner ends or "
+		    "splits a scan at TAB, CR and LF (and cannot send NUL), so they "
+		    "cannot stand for GS; use FS (0x1C), RS (0x1E) or one of "
+		    "space $ @ [ \\ ] ^ ` { | } ~",
+		    path, control_name(c, name), at);
+	if (ws)
+		return wms_error_set(err, WMS_EVALUE, path,
+		                     "%s contains %s at byte %zu: it is one line of text (only "
+		                     "free-text fields such as a gift message may hold TAB, CR "
+		                     "or LF)",
+		                     path, control_name(c, name), at);
+	return wms_error_set(err, WMS_EVALUE, path, "%s contains control character %s at byte %zu",
+	                     path, control_name(c, name), at);
+}
+
+static int check_string(enum wms_type type, double min, double max, unsigned flags, const json_t *v,
                         const char *path, struct wms_error *err)
 {
 	const char *s = json_string_value(v);
@@ -127,13 +170,9 @@ static int check_string(enum wms_type type, double min, double max, bool scan, c
 		                     "%s '%s' is too short; at least %zu bytes", path,
 		                     excerpt(s, ex), (size_t)min);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		/* Tabs and newlines belong in free text (gift messages); other controls do not. */
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r' && !(scan && c == 0x1D)) ||
-		    c == 0x7F)
-			return wms_error_set(err, WMS_EVALUE, path,
-			                     "%s contains control character 0x%02X at byte %zu",
-			                     path, c, i);
+		int rc = check_control(flags, (unsigned char)s[i], i, path, err);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -173,7 +212,7 @@ static int check_value(const struct wms_field *f, enum wms_type type, double min
 	case WMS_T_ID:
 		if (!json_is_string(v))
 			break;
-		return check_string(type, min, max, (f->flags & WMS_F_SCAN) != 0, v, path, err);
+		return check_string(type, min, max, f->flags, v, path, err);
 	case WMS_T_ENUM: {
 		if (!json_is_string(v))
 			break;

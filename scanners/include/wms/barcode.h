@@ -193,7 +193,9 @@ int wms_barcode_parse(const char *text, size_t len, const struct wms_barcode_opt
  * Sets the GS alias characters of *OPTS from the NUL-terminated CHARS (at most
  * WMS_BARCODE_MAX_GS_ALIAS, may be ""). Each must be ASCII, not NUL, and outside CSET 82 and
  * CSET 39 - otherwise a scanner could not tell an alias from data: printable choices are
- * space $ @ [ \ ] ^ ` { | } ~ ('#' is refused: CSET 39, used by AI 8010, contains it).
+ * space $ @ [ \ ] ^ ` { | } ~ ('#' is refused: CSET 39, used by AI 8010, contains it), and
+ * every control character but TAB, CR and LF (FS 0x1C and RS 0x1E are common): a keyboard
+ * wedge ends a scan at CR/LF and splits it at TAB, so those can never arrive as an alias.
  * Errors: -WMS_BCERR_BAD_CHARSET for a character that is not allowed, -WMS_BCERR_BAD_LENGTH for
  * too many. *OPTS is changed only on success.
  */

@@ -40,9 +40,23 @@ enum wms_type {
 #define WMS_F_SHORTHAND                                                                            \
 	0x4 /* ARRAY of OBJECT: a bare string element stands for {first field: s}                  \
 	     */
-/* STRING: what a scanner sent; GS (ASCII 29), the GS1 FNC1 separator of raw element strings,
- * is allowed (every other control character is still refused). */
+/*
+ * Control characters. A STRING refuses every C0 control (0x00-0x1F) and DEL (0x7F) unless one
+ * of these flags says otherwise; an ID refuses them always.
+ */
+/* STRING: what a scanner sent, passed on as sent: every control character but NUL is allowed,
+ * for the barcode library to read or refuse in the scan's verdict: GS (ASCII 29), the GS1
+ * FNC1 separator of raw element strings; the device's GS alias (FS, RS, ...); the CR, LF or
+ * TAB a keyboard wedge adds at the end, which it trims. */
 #define WMS_F_SCAN 0x8
+/* STRING: free text a person writes over several lines (a gift message, a carrier's detail):
+ * TAB, LF and CR are allowed. PROTOCOL.md section 2 lists these fields. */
+#define WMS_F_TEXT 0x10
+/* STRING: the characters a keyboard-wedge scanner sends instead of GS: every control
+ * character and DEL is allowed except NUL, TAB, LF and CR, which a wedge cannot send or which
+ * end or split a scan. Which printable characters may serve is the barcode library's rule
+ * (wms_barcode_opts_set_gs_alias), applied by the handler. */
+#define WMS_F_GS_ALIAS 0x20
 
 struct wms_schema;
 
