@@ -526,6 +526,63 @@ static void test_number_fields_become_reals_and_integer_fields_stay_integers(voi
 	json_decref(r);
 }
 
+/* The location of stock.receive as the codec leaves it for the engine. */
+static char *received_location(const char *loc)
+{
+	char t[256];
+	snprintf(t, sizeof(t),
+	         "{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":\"%s\","
+	         "\"tenant\":\"acme\",\"sku\":\"A\",\"qty\":1}",
+	         loc);
+	json_t *r = parsed(t);
+	char *s = strdup(json_string_value(json_object_get(r, "location")));
+	json_decref(r);
+	return s;
+}
+
+/* A location code has one spelling (PROTOCOL.md 4, 6), so resends with idem_key compare equal
+ * whether they wrote the label prefix, lower case or other zero-padding. */
+static void test_location_codes_are_given_one_spelling(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sent, *kept;
+	} cases[] = {
+		{ "A01-01-1", "A01-01-1" },
+		{ "LOC-A01-01-1", "A01-01-1" },
+		{ "loc-a1-1-1", "A01-01-1" },
+		{ "A001-000001-01", "A01-01-1" },
+		{ "B123-7-12", "B123-07-12" },
+		{ "A0-0-0", "A00-00-0" },
+		/* not a location code: left as sent, for the engine to refuse by name */
+		{ "A01_17_1", "A01_17_1" },
+		{ "17-A01-1", "17-A01-1" },
+		{ "A0000001-01-1", "A0000001-01-1" },
+		{ "LOC-", "LOC-" },
+		{ "A01-01-1 ", "A01-01-1 " },
+		{ "LOC-LOC-A01-01-1", "LOC-LOC-A01-01-1" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *kept = received_location(cases[i].sent);
+		if (strcmp(kept, cases[i].kept) != 0)
+			fail_msg("'%s' was kept as '%s', expected '%s'", cases[i].sent, kept,
+			         cases[i].kept);
+		free(kept);
+	}
+	/* a carrier's location is a place name, not a bin: untouched */
+	json_t *r = parsed("{\"op\":\"carrier.event\",\"tracking\":\"T\",\"status\":"
+	                   "\"in_transit\",\"at\":\"2026-11-27T10:00:00Z\",\"location\":"
+	                   "\"loc-a1-1-1\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "location")), "loc-a1-1-1");
+	json_decref(r);
+	r = parsed("{\"op\":\"return.grade\",\"rma\":\"R\",\"lines\":[{\"sku\":\"A\","
+	           "\"qty\":1,\"grade\":\"restock\",\"location\":\"LOC-a2-3-4\"}]}");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(r, "lines"), 0), "location")),
+	                    "A02-03-4");
+	json_decref(r);
+}
+
 /* An order written by two JSON serialisers (-74 and -74.0, "z" and "Z") is the same order:
  * what the engine compares for an idempotent resend (PROTOCOL.md 4) is equal. */
 static void test_an_order_resent_in_another_spelling_is_the_same_content(void **state)
@@ -661,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps_are_rewritten_to_the_engines_utc_spelling),
 		cmocka_unit_test(test_number_fields_become_reals_and_integer_fields_stay_integers),
 		cmocka_unit_test(test_an_order_resent_in_another_spelling_is_the_same_content),
+		cmocka_unit_test(test_location_codes_are_given_one_spelling),
 		cmocka_unit_test(test_a_number_too_large_for_json_is_out_of_range_with_its_field),
 		cmocka_unit_test(test_every_error_code_has_a_distinct_wire_name),
 		cmocka_unit_test(test_every_op_has_a_schema_and_unique_name),

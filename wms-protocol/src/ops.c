@@ -28,6 +28,11 @@
 	{                                                                                          \
 		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_TEXT, .max = mx             \
 	}
+/* A location code of the warehouse's layout: given one spelling by the codec (wms/schema.h). */
+#define F_LOC(n, fl, mx)                                                                           \
+	{                                                                                          \
+		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_LOCATION, .max = mx         \
+	}
 #define F_INT(n, fl, lo, hi)                                                                       \
 	{                                                                                          \
 		.name = n, .type = WMS_T_INT, .flags = fl, .min = lo, .max = hi                    \
@@ -140,15 +145,15 @@ SCHEMA(s_item, "item", F_ID("tenant", REQ), F_ID("sku", REQ), F_STR("description
 SCHEMA(s_item_put, "item.put", F_OBJ("item", REQ, s_item));
 SCHEMA(s_item_get, "item.get", F_ID("tenant", REQ), F_ID("sku", REQ));
 
-SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_LOC("location", REQ, 32),
        F_ID("tenant", REQ), F_ID("sku", REQ), F_INT("qty", REQ, 1, 1000000), F_ID("lot", OPT),
        F_DATE("expiry", OPT));
-SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_LOC("location", REQ, 32),
        F_ID("tenant", REQ), F_ID("sku", REQ), F_ID("lot", OPT), F_INT("qty", OPT, 0, 1000000),
        F_INT("delta", OPT, -1000000, 1000000), F_STR("reason", OPT, 200));
 /* after: the opaque cursor of the previous page (hex of a store key, at most 2 x 511 bytes). */
 SCHEMA(s_stock_get, "stock.get", F_ID("tenant", REQ), F_ID("sku", OPT), F_ID("warehouse", OPT),
-       F_STR("location", OPT, 32), F_STR("after", OPT, 1024), F_INT("limit", OPT, 1, 1000));
+       F_LOC("location", OPT, 32), F_STR("after", OPT, 1024), F_INT("limit", OPT, 1, 1000));
 
 /* ---- orders ---- */
 SCHEMA(s_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000), F_ID("line", OPT));
@@ -226,7 +231,7 @@ SCHEMA(s_return_receive, "return.receive", F_ID("rma", REQ),
          .emax = 4096 },
        F_ID("station", OPT));
 SCHEMA(s_grade_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000),
-       F_ENUM("grade", REQ, grades), F_STR("location", OPT, 40), F_ID("lot", OPT));
+       F_ENUM("grade", REQ, grades), F_LOC("location", OPT, 40), F_ID("lot", OPT));
 SCHEMA(s_return_grade, "return.grade", F_ID("rma", REQ),
        F_OBJS("lines", REQ, 1, 1000, s_grade_line));
 SCHEMA(s_report_otif, "report.otif", F_TIME("from", REQ), F_TIME("to", REQ),

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Significant digits of a real in a message: the codec keeps reals to 15 (WMS_JSON_REAL_DIGITS
  * in wms/codec.h, which this file does not include), so 15 show every value exactly. */
@@ -364,6 +365,43 @@ int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const c
 
 static int normalize_object(const struct wms_schema *schema, json_t *obj, const char *const *skip);
 
+/* Reads 1 to 6 digits at *S (the engine's bound for each part of a location code). */
+static bool location_number(const char **s, long *out)
+{
+	long v = 0;
+	int n = 0;
+	for (; **s >= '0' && **s <= '9'; (*s)++, n++)
+		if (n < 6)
+			v = v * 10 + (**s - '0');
+	*out = v;
+	return n >= 1 && n <= 6;
+}
+
+/*
+ * The one spelling of location code CODE (PROTOCOL.md 6: "<block letter><aisle>-<bay>-<level>",
+ * optionally prefixed "LOC-", any zero-padding, either case) in OUT, or false when CODE does
+ * not have that form (it is left as sent, for the engine to refuse by name). The spelling
+ * needs no layout: the label prefix goes, the letter is upper case and the numbers are padded
+ * to 2, 2 and 1 digits, the engine's own form for layouts of up to 99 aisles, 99 bays and 9
+ * levels. Two codes get one spelling exactly when they name one location in every layout.
+ */
+static bool location_canonical(const char *code, char out[64])
+{
+	const char *s = code;
+	long aisle, bay, level;
+	if (strncasecmp(s, "LOC-", 4) == 0)
+		s += 4;
+	char block = *s;
+	if (!((block >= 'A' && block <= 'Z') || (block >= 'a' && block <= 'z')))
+		return false;
+	s++;
+	if (!location_number(&s, &aisle) || *s++ != '-' || !location_number(&s, &bay) ||
+	    *s++ != '-' || !location_number(&s, &level) || *s != '\0')
+		return false;
+	snprintf(out, 64, "%c%02ld-%02ld-%ld", block & ~0x20, aisle, bay, level);
+	return true;
+}
+
 /*
  * The canonical form of V, a value of TYPE that passed the check: 0 with *REPLACE set to a new
  * value when V cannot be rewritten in place (an integer becoming a real), else left NULL.
@@ -382,6 +420,14 @@ static int normalize_value(const struct wms_field *f, enum wms_type type, json_t
 		if (strcmp(buf, json_string_value(v)) != 0 && json_string_set(v, buf) != 0)
 			return WMS_ENOMEM;
 		return 0;
+	}
+	case WMS_T_STRING: {
+		char canon[64];
+		if (!(f->flags & WMS_F_LOCATION) || !json_is_string(v) ||
+		    !location_canonical(json_string_value(v), canon) ||
+		    strcmp(canon, json_string_value(v)) == 0)
+			return 0;
+		return json_string_set(v, canon) == 0 ? 0 : WMS_ENOMEM;
 	}
 	case WMS_T_NUMBER:
 		if (json_is_integer(v) &&

@@ -57,6 +57,9 @@ enum wms_type {
  * end or split a scan. Which printable characters may serve is the barcode library's rule
  * (wms_barcode_opts_set_gs_alias), applied by the handler. */
 #define WMS_F_GS_ALIAS 0x20
+/* STRING: a location code of a warehouse layout (PROTOCOL.md 6); wms_schema_normalize gives it
+ * one spelling. */
+#define WMS_F_LOCATION 0x40
 
 struct wms_schema;
 
@@ -96,7 +99,10 @@ int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const c
  *     ".mmm" only when the milliseconds are not zero ("2026-12-10t01:00:00+01:00" is
  *     "2026-12-10T00:00:00Z", a leap second 60 is 59);
  *   - every number (WMS_T_NUMBER) becomes a JSON real, so -74 and -74.0 are the same value
- *     (integer fields, WMS_T_INT, stay integers; WMS_T_ANY values are opaque and untouched).
+ *     (integer fields, WMS_T_INT, stay integers; WMS_T_ANY values are opaque and untouched);
+ *   - every well-formed location code (WMS_F_LOCATION) loses the "LOC-" label prefix, gets an
+ *     upper-case block letter and its numbers padded to 2, 2 and 1 digits: "loc-a1-001-1" is
+ *     "A01-01-1". A code of another form is left as sent (the engine refuses it by name).
  * Returns 0, or WMS_ENOMEM (OBJ may then be partly rewritten; every value is still valid).
  */
 int wms_schema_normalize(const struct wms_schema *schema, json_t *obj, const char *const *skip);
