@@ -10,6 +10,7 @@
 #include "watch.h"
 #include "wave.h"
 #include "wms/barcode.h"
+#include "wms/country.h"
 #include "wms/time.h"
 
 #include <ctype.h>
@@ -418,11 +419,21 @@ static int validate_order(struct cmd_ctx *c, const json_t *o)
 			snprintf(field, sizeof(field), "order.ship_to.%s", needed[i]);
 			return cmd_fail(c, WMS_EVALUE, field, "%s is blank", field);
 		}
+	/* The real list, not the shape: "UK" or "XX" would be printed on a label no carrier
+	 * takes. A likely meaning ("GB" for "UK", "US" for "us") is offered. */
 	const char *cc = req_str(st, "country");
-	if (strlen(cc) != 2 || !isupper((unsigned char)cc[0]) || !isupper((unsigned char)cc[1]))
-		return cmd_fail(
-		    c, WMS_EVALUE, "order.ship_to.country",
-		    "order.ship_to.country '%s' is not an ISO 3166 alpha-2 code (e.g. DE)", cc);
+	if (!wms_country_valid(cc)) {
+		const char *instead = wms_country_instead(cc);
+		if (instead)
+			return cmd_fail(c, WMS_EVALUE, "order.ship_to.country",
+			                "order.ship_to.country '%s' is not an ISO 3166-1 alpha-2 "
+			                "code: use '%s'",
+			                cc, instead);
+		return cmd_fail(c, WMS_EVALUE, "order.ship_to.country",
+		                "order.ship_to.country '%s' is not an officially assigned ISO "
+		                "3166-1 alpha-2 code (e.g. DE, GB, US)",
+		                cc);
+	}
 	if ((json_object_get(st, "lat") == NULL) != (json_object_get(st, "lon") == NULL))
 		return cmd_fail(c, WMS_EMISSING,
 		                json_object_get(st, "lat") ? "order.ship_to.lon"

@@ -186,9 +186,12 @@ int device_put(struct cmd_ctx *c, json_t **reply)
 	if (alias) {
 		struct wms_barcode_opts o = WMS_BARCODE_OPTS_INIT;
 		struct wms_barcode_error e = WMS_BARCODE_ERROR_INIT;
+		char shown[64];
+		/* An alias is often a control character: show it as <0x1C>, not as itself. */
 		if (wms_barcode_opts_set_gs_alias(&o, alias, &e))
 			return cmd_fail(c, WMS_EVALUE, "device.gs_alias",
-			                "device.gs_alias '%s': %s", alias, e.message);
+			                "device.gs_alias '%s': %s",
+			                scan_code_shown(alias, shown, sizeof(shown)), e.message);
 	}
 	struct key k = KEY_INIT;
 	json_t *old = NULL;

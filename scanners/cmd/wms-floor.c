@@ -29,6 +29,7 @@
 #include "wms/barcode.h"
 #include "wms/client.h"
 #include "wms/codec.h"
+#include "wms/country.h"
 #include "wms/errors.h"
 #include "wms/time.h"
 
@@ -2568,8 +2569,8 @@ static int parse_opts(struct sim *f, int argc, char **argv)
 			o->wave_orders = (int)v;
 			break;
 		case 'C':
-			if (strlen(optarg) != 2 || !isupper((unsigned char)optarg[0]) ||
-			    !isupper((unsigned char)optarg[1]))
+			/* The engine's rule: an order it would refuse is no load to test with. */
+			if (!wms_country_valid(optarg))
 				goto bad;
 			o->country = optarg;
 			break;

@@ -140,8 +140,12 @@ bool wms_barcode_gs_alias_ok(int c)
 	/*
 	 * GS1 data is CSET 82 except AI 8010 (CSET 39, which adds '#') and AI 8030 (CSET 64, a
 	 * subset of CSET 82). An alias outside both can never be data, so it is never ambiguous.
+	 * TAB, CR and LF are outside both but cannot serve: a keyboard wedge ends a scan at Enter
+	 * (CR/LF) and moves to the next field at TAB, so the scan would arrive cut in two, and
+	 * the whitespace around a scan is trimmed as a wedge's.
 	 */
-	return c > 0 && c < 0x80 && !gs1_cset82(c) && !gs1_cset39(c);
+	return c > 0 && c < 0x80 && c != '\t' && c != '\n' && c != '\r' && !gs1_cset82(c) &&
+	       !gs1_cset39(c);
 }
 
 static int check_alias(struct bc_ctx *cx, const char *chars, size_t n)
@@ -153,11 +157,18 @@ static int check_alias(struct bc_ctx *cx, const char *chars, size_t n)
 		               WMS_BARCODE_MAX_GS_ALIAS);
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)chars[i];
+		if (c == '\t' || c == '\n' || c == '\r')
+			return bc_fail(
+			    cx, WMS_BCERR_BAD_CHARSET, BC_NO_POS, NULL,
+			    "GS alias %s cannot stand for GS: a keyboard-wedge scanner "
+			    "ends or splits a scan at TAB, CR and LF; choose FS (\\x1c), "
+			    "RS (\\x1e) or one of space $ @ [ \\ ] ^ ` { | } ~",
+			    bc_char(ch, c));
 		if (!wms_barcode_gs_alias_ok(c))
 			return bc_fail(cx, WMS_BCERR_BAD_CHARSET, BC_NO_POS, NULL,
 			               "GS alias %s can occur in GS1 data (CSET 82 or CSET 39); "
 			               "choose one of space $ @ [ \\ ] ^ ` { | } ~ or a control "
-			               "character",
+			               "character other than NUL, TAB, CR and LF, e.g. FS (\\x1c)",
 			               bc_char(ch, c));
 	}
 	return 0;
@@ -227,15 +238,84 @@ static int parse_gs1(struct bc_ctx *cx, size_t s, size_t e)
 	return bc_parse_raw(cx, s, e);
 }
 
+/*
+ * Where the main symbol's data ends when an EAN/UPC scan in [S, E) carries its add-on as a
+ * second packet with its own identifier, "]E1" + 2 digits or "]E2" + 5 digits (how scanners
+ * that prefix every packet send "]E0<13 digits>]E112"); E when it does not.
+ */
+static size_t addon_packet_start(const char *t, size_t s, size_t e)
+{
+	for (size_t k = s; k + 3 <= e; k++) {
+		if (t[k] != ']')
+			continue;
+		size_t want = memcmp(t + k, "]E1", 3) == 0   ? 2
+		              : memcmp(t + k, "]E2", 3) == 0 ? 5
+		                                             : 0;
+		if (want != 0 && e - (k + 3) == want && all_digits(t + k + 3, want))
+			return k;
+		break;
+	}
+	return e;
+}
+
+/*
+ * A plain number under its AIM identifier (ISO/IEC 15424 and 15420 for EAN/UPC): the data
+ * must fit the identifier, else bad_length, so a cut or mislabelled scan is not read as some
+ * other GTIN:
+ *   ]E0  EAN-13, UPC-A or UPC-E, sent as 13 digits (12 are tolerated: scanners set to drop
+ *        UPC-A's leading 0);
+ *   ]E1  a two-digit add-on alone, ]E2 a five-digit add-on alone: no GTIN (bad_format);
+ *   ]E3  EAN-13 (or UPC-A/UPC-E as 13 digits) with its add-on, 13 + 2 or 13 + 5 digits; the
+ *        add-on (a price or an issue number) is not part of the GTIN;
+ *   ]E4  EAN-8.
+ * ]E0 and ]E4 may be followed by the add-on as its own packet (addon_packet_start).
+ */
 static int parse_number(struct bc_ctx *cx, const char *sym, size_t s, size_t e)
 {
-	if (sym[1] == 'E' && sym[2] == '0')
-		return bc_parse_gtin(cx, s, e, BC_LEN(12) | BC_LEN(13), "EAN-13/UPC-A");
-	if (sym[1] == 'E' && sym[2] == '4')
-		return bc_parse_gtin(cx, s, e, BC_LEN(8), "EAN-8");
+	const char *t = cx->text;
+	char q[64], ch[8];
 	if (sym[1] == 'I')
 		return bc_parse_gtin(cx, s, e, BC_GTIN_LENGTHS, "ITF");
-	return bc_parse_gtin(cx, s, e, BC_GTIN_LENGTHS, "EAN/UPC");
+	switch (sym[2]) {
+	case '0':
+		return bc_parse_gtin(cx, s, addon_packet_start(t, s, e), BC_LEN(12) | BC_LEN(13),
+		                     "EAN-13/UPC-A");
+	case '4':
+		return bc_parse_gtin(cx, s, addon_packet_start(t, s, e), BC_LEN(8), "EAN-8");
+	case '1':
+	case '2':
+	case '3':
+		for (size_t i = s; i < e; i++)
+			if (!is_digit((unsigned char)t[i]))
+				return bc_fail(cx, WMS_BCERR_BAD_CHARSET, i, NULL,
+				               "%s under %s: %s is not a digit",
+				               bc_quote(q, sizeof(q), t + s, e - s), sym,
+				               bc_char(ch, (unsigned char)t[i]));
+		break;
+	default:
+		return bc_fail(cx, WMS_BCERR_BAD_FORMAT, s - 3, NULL,
+		               "%s is not an EAN/UPC symbology identifier (]E0 to ]E4)", sym);
+	}
+	size_t n = e - s;
+	if (sym[2] == '3') {
+		if (n != 15 && n != 18)
+			return bc_fail(
+			    cx, WMS_BCERR_BAD_LENGTH, s, NULL,
+			    "%s under %s has %zu digits: EAN-13 with an add-on has 13 + 2 "
+			    "or 13 + 5",
+			    bc_quote(q, sizeof(q), t + s, n), sym, n);
+		return bc_parse_gtin(cx, s, s + 13, BC_LEN(13), "EAN-13");
+	}
+	size_t want = sym[2] == '1' ? 2 : 5;
+	if (n != want)
+		return bc_fail(cx, WMS_BCERR_BAD_LENGTH, s, NULL,
+		               "%s under %s has %zu digits: a %s-digit add-on has %zu",
+		               bc_quote(q, sizeof(q), t + s, n), sym, n, want == 2 ? "two" : "five",
+		               want);
+	return bc_fail(cx, WMS_BCERR_BAD_FORMAT, s, NULL,
+	               "%s is a %s-digit add-on symbol alone (%s), not a GTIN: scan the main "
+	               "barcode",
+	               bc_quote(q, sizeof(q), t + s, n), want == 2 ? "two" : "five", sym);
 }
 
 static int parse_plain(struct bc_ctx *cx, bool no_symbology, size_t s, size_t e)

@@ -190,6 +190,38 @@ static void test_stock_receive_stores_the_canonical_location_code(void **state)
 	tengine_close(&t);
 }
 
+static long long last_seq(struct tengine *t);
+
+/* Regression: a resend of stock.receive with the same idem_key was a conflict when one attempt
+ * wrote the location "A01-01-1" and the other its label "LOC-A01-01-1", though both name one
+ * bin. The codec gives location codes one spelling, so the resend is the same request. */
+static void test_a_receipt_resent_with_the_location_label_is_the_same_request(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	json_t *first =
+	    tcall_ok(&t, RECEIVE_FMT, "W1", "A01-01-1", "SKU-1", 5, ",\"idem_key\":\"k1\"");
+	long long bin = tget_int(first, "stock.on_hand"), seq = last_seq(&t);
+	json_decref(first);
+	static const char *const same[] = { "LOC-A01-01-1", "loc-a1-1-1", "A001-0001-01" };
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		json_t *r =
+		    tcall_ok(&t, RECEIVE_FMT, "W1", same[i], "SKU-1", 5, ",\"idem_key\":\"k1\"");
+		assert_int_equal(tget_int(r, "stock.on_hand"), bin); /* the original reply */
+		json_decref(r);
+	}
+	assert_int_equal(last_seq(&t), seq); /* applied once */
+	assert_int_equal(on_hand(&t, "SKU-1"), 105);
+	/* another bin under the same key is another request */
+	json_t *r = tcall_err(&t, "conflict", RECEIVE_FMT, "W1", "LOC-A01-01-2", "SKU-1", 5,
+	                      ",\"idem_key\":\"k1\"");
+	assert_string_equal(tget_str(r, "error.field"), "idem_key");
+	json_decref(r);
+	tengine_close(&t);
+}
+
 static void test_stock_receive_refuses_a_block_the_layout_does_not_have(void **state)
 {
 	(void)state;
@@ -938,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_warehouse_put_refuses_a_depot_offset_outside_0_to_1000_m),
 		cmocka_unit_test(test_warehouse_put_reports_the_layout_location_count),
 		cmocka_unit_test(test_stock_receive_stores_the_canonical_location_code),
+		cmocka_unit_test(test_a_receipt_resent_with_the_location_label_is_the_same_request),
 		cmocka_unit_test(test_stock_receive_refuses_a_block_the_layout_does_not_have),
 		cmocka_unit_test(test_stock_receive_refuses_a_malformed_location_as_bad_value),
 		cmocka_unit_test(test_warehouse_put_refuses_an_unknown_timezone),

@@ -18,6 +18,7 @@
 #include "tengine.h"
 #include "tflow.h"
 #include "tpick.h"
+#include "wms/country.h"
 
 /* order.submit of acme order ID, 1 x SKU-1, with EXTRA (",\"k\":v") in the order: the reply
  * (owned), asserted ok, or refused with CODE when CODE is not NULL. */
@@ -154,6 +155,79 @@ static void test_a_blank_ship_to_name_is_refused_naming_order_ship_to_name(void 
 	assert_non_null(strstr(tget_str(r, "error.message"), "order.ship_to.name"));
 	json_decref(r);
 	tengine_close(&t);
+}
+
+/* order.submit of acme order ID with ship_to.country CC (may be any JSON string body). */
+#define COUNTRY_FMT                                                                                \
+	"{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"%s\",\"lines\":[{"       \
+	"\"sku\":\"SKU-1\",\"qty\":1}],\"ship_to\":{\"name\":\"Ann\",\"address\":\"Main 1\","      \
+	"\"postal_code\":\"10115\",\"country\":\"%s\"},\"service\":\"standard\","                  \
+	"\"promised_by\":\"2026-11-30T23:59:59Z\"}}"
+
+/* Regression: the country was checked for shape only, so UK, EU, XX, QQ and AA were stored and
+ * printed on labels. Only officially assigned ISO 3166-1 alpha-2 codes are accepted, and the
+ * message offers the code meant when there is an obvious one. */
+static void test_a_ship_to_country_must_be_an_assigned_iso_3166_code(void **state)
+{
+	(void)state;
+	struct tengine t;
+	tengine_open(&t);
+	tseed_basic(&t);
+	long long seq = tpick_last_seq(&t);
+	static const struct {
+		const char *cc, *hint;
+	} bad[] = {
+		{ "UK", "use 'GB'" },
+		{ "us", "use 'US'" },
+		{ "EL", "use 'GR'" },
+		{ "EU", "officially assigned" },
+		{ "XX", "officially assigned" },
+		{ "QQ", "officially assigned" },
+		{ "AA", "officially assigned" },
+		{ "XK", "officially assigned" },
+		{ "D", "officially assigned" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *r = tcall_err(&t, "bad_value", COUNTRY_FMT, "O-1", bad[i].cc);
+		assert_string_equal(tget_str(r, "error.field"), "order.ship_to.country");
+		const char *msg = tget_str(r, "error.message");
+		assert_non_null(strstr(msg, bad[i].cc));
+		if (strstr(msg, bad[i].hint) == NULL)
+			fail_msg("country '%s': expected \"%s\" in \"%s\"", bad[i].cc, bad[i].hint,
+			         msg);
+		json_decref(r);
+	}
+	assert_int_equal(tpick_last_seq(&t), seq); /* refused: nothing stored */
+	static const char *const good[] = { "GB", "US", "SS", "AX", "ZW", "AD", "BQ" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "O-%zu", i + 2);
+		json_decref(tcall_ok(&t, COUNTRY_FMT, id, good[i]));
+	}
+	tengine_close(&t);
+}
+
+/* The table itself: 249 codes, sorted and unique (the bisection relies on it), upper case. */
+static void test_the_country_table_holds_the_249_assigned_codes_in_order(void **state)
+{
+	(void)state;
+	assert_int_equal(wms_country_count(), 249);
+	for (size_t i = 0; i < wms_country_count(); i++) {
+		const char *cc = wms_country_at(i);
+		assert_true(cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' && !cc[2]);
+		assert_true(wms_country_valid(cc));
+		if (i > 0)
+			assert_true(strcmp(wms_country_at(i - 1), cc) < 0);
+	}
+	assert_null(wms_country_at(249));
+	assert_false(wms_country_valid("UK"));
+	assert_false(wms_country_valid("gb"));
+	assert_false(wms_country_valid("GBR"));
+	assert_false(wms_country_valid(""));
+	assert_false(wms_country_valid(NULL));
+	assert_null(wms_country_instead("GB"));
+	assert_null(wms_country_instead("XX"));
+	assert_string_equal(wms_country_instead("uk"), "GB");
 }
 
 /* ---- cancellation on the floor ---- */
@@ -456,6 +530,8 @@ int main(void)
 		cmocka_unit_test(
 		    test_a_resent_order_that_writes_out_the_default_priority_is_the_same_order),
 		cmocka_unit_test(test_a_blank_ship_to_name_is_refused_naming_order_ship_to_name),
+		cmocka_unit_test(test_a_ship_to_country_must_be_an_assigned_iso_3166_code),
+		cmocka_unit_test(test_the_country_table_holds_the_249_assigned_codes_in_order),
 		cmocka_unit_test(
 		    test_cancelling_a_released_order_withdraws_its_tasks_and_puts_picked_units_back),
 		cmocka_unit_test(

@@ -695,6 +695,34 @@ static void test_a_device_with_a_gs_alias_reads_raw_element_strings_with_it(void
 	tengine_close(&t);
 }
 
+/* Regression: FS (0x1C), a common GS substitute, was refused as a device's alias while LF and
+ * TAB, which a keyboard wedge can never deliver inside a scan, were accepted. */
+static void test_a_device_may_send_fs_for_gs_but_not_tab_or_lf(void **state)
+{
+	(void)state;
+	struct tengine t;
+	struct task tk;
+	open_at_item(&t, "[{\"sku\":\"LOT-1\",\"qty\":2}]", &tk);
+	json_t *d = tcall_ok(&t, "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-9\","
+	                         "\"gs_alias\":\"\\u001c\",\"kind\":\"handheld\"}}");
+	assert_string_equal(tget_str(d, "device.gs_alias"), "\x1c");
+	json_decref(d);
+	tpick_expect(
+	    tpick_scan_dev(&t, "HH-9", tk.id, "f1", "01" TPICK_GTIN_LOT "10L1\\u001c17270331"),
+	    "accepted", NULL);
+	static const char *const bad[] = { "\\n", "\\t", "\\r" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *r = tcall_err(&t, "bad_value",
+		                      "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-8\","
+		                      "\"gs_alias\":\"%s\"}}",
+		                      bad[i]);
+		assert_string_equal(tget_str(r, "error.field"), "device.gs_alias");
+		assert_non_null(strstr(tget_str(r, "error.message"), "keyboard-wedge"));
+		json_decref(r);
+	}
+	tengine_close(&t);
+}
+
 /* ---- short picks ---- */
 
 static json_t *pick_short(struct tengine *t, const char *task, const char *sid, long long found)
@@ -1486,6 +1514,7 @@ int main(void)
 		    test_a_resent_pick_scan_gets_the_identical_verdict_and_counts_once),
 		cmocka_unit_test(test_a_scan_id_used_again_for_another_scan_is_a_conflict),
 		cmocka_unit_test(test_a_device_with_a_gs_alias_reads_raw_element_strings_with_it),
+		cmocka_unit_test(test_a_device_may_send_fs_for_gs_but_not_tab_or_lf),
 		cmocka_unit_test(
 		    test_pick_short_writes_off_the_missing_units_and_reallocates_elsewhere_in_the_warehouse),
 		cmocka_unit_test(

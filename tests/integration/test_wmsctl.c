@@ -464,6 +464,25 @@ static void test_gen_orders_can_place_orders_at_the_engines_time(void **state)
 	wmsd_stop(w);
 }
 
+/* gen-orders applies the engine's country rule: a file of orders it would refuse is no test. */
+static void test_gen_orders_refuses_a_country_that_is_not_an_iso_3166_code(void **state)
+{
+	struct wmsd_proc *w = *state;
+	char net[PATH_MAX];
+	struct proc_output o = PROC_OUTPUT_INIT;
+	CTL(w, NULL, 2, &o, "gen-orders", "--network",
+	    proc_root_path("tests/data/network-small.json", net), "--count", "1", "--country",
+	    "UK");
+	assert_contains(o.err, "use 'GB'");
+	assert_int_equal(o.out_len, 0);
+	proc_output_release(&o);
+	CTL(w, NULL, 0, &o, "gen-orders", "--network",
+	    proc_root_path("tests/data/network-small.json", net), "--count", "1", "--country",
+	    "GB");
+	assert_contains(o.out, "\"country\":\"GB\"");
+	proc_output_release(&o);
+}
+
 /* ---- tail ---- */
 
 static void test_tail_from_zero_prints_count_events_in_order(void **state)
@@ -654,6 +673,7 @@ int main(void)
 		T(test_order_shows_the_allocation_shipment_by_shipment),
 		T(test_gen_orders_is_deterministic_for_a_seed_and_valid),
 		T(test_gen_orders_can_place_orders_at_the_engines_time),
+		T(test_gen_orders_refuses_a_country_that_is_not_an_iso_3166_code),
 		T(test_tail_from_zero_prints_count_events_in_order),
 		T(test_tail_resumes_after_its_cursor),
 		T(test_tail_cuts_a_torn_last_line_before_resuming),

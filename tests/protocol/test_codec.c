@@ -112,6 +112,30 @@ static void test_an_empty_message_or_a_non_object_is_a_bad_request(void **state)
 	assert_int_equal(parse("[1,2]", &err), WMS_EBADREQ);
 }
 
+/* Regression: `null` and `"ping"` are valid JSON, not requests: they were bad_json ("'[' or '{'
+ * expected") while `[]` was bad_request. Any valid JSON that is not an object is bad_request,
+ * and the message says what it is; text that is not JSON stays bad_json. */
+static void test_valid_json_that_is_not_an_object_is_a_bad_request_saying_what_it_is(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body, *kind;
+	} cases[] = {
+		{ "null", "JSON null" },        { "\"ping\"", "a JSON string" },
+		{ "[]", "a JSON array" },       { "42", "a JSON number" },
+		{ "true\n", "a JSON boolean" }, { "-1.5", "a JSON number" },
+	};
+	struct wms_error err;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].body, &err), WMS_EBADREQ);
+		assert_non_null(strstr(err.message, cases[i].kind));
+		assert_non_null(strstr(err.message, "not an object"));
+	}
+	assert_int_equal(parse("ping", &err), WMS_EBADJSON);
+	assert_int_equal(parse("nul", &err), WMS_EBADJSON);
+	assert_int_equal(parse("\"ping", &err), WMS_EBADJSON);
+}
+
 static void test_missing_and_unknown_ops_are_named(void **state)
 {
 	(void)state;
@@ -192,6 +216,37 @@ static void test_zero_and_huge_quantities_are_out_of_range(void **state)
 	assert_int_equal(parse(t, &err), WMS_ETYPE);
 }
 
+/* Regression: "seconds is 3.2e+08; must be 0 to 3.2e+08" hid the value and made it look in
+ * range. Integers are printed in full, reals with the digits that tell them from the bound. */
+static void test_an_out_of_range_number_is_shown_in_full_with_its_bounds(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":320000001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.field, "seconds");
+	assert_string_equal(err.message, "seconds is 320000001; must be 0 to 320000000");
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":320000000.001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message, "seconds is 320000000.001; must be 0 to 320000000");
+	assert_int_equal(parse("{\"op\":\"clock.advance\",\"seconds\":-0.5}", &err), WMS_ERANGE);
+	assert_string_equal(err.message, "seconds is -0.5; must be 0 to 320000000");
+	/* a real bound keeps its fraction: slot_length is 0.01..100 */
+	assert_int_equal(parse("{\"op\":\"warehouse.put\",\"warehouse\":{\"id\":\"W\",\"name\":"
+	                       "\"W\",\"location\":{\"lat\":0,\"lon\":0},\"layout\":{\"aisles\":1,"
+	                       "\"slots_per_side\":1,\"slot_length\":0.009,\"aisle_spacing\":1},"
+	                       "\"carriers\":[]}}",
+	                       &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message,
+	                    "warehouse.layout.slot_length is 0.009; must be 0.01 to 100");
+	/* an integer field with a large bound: events.read after is 0..9e15 */
+	assert_int_equal(parse("{\"op\":\"events.read\",\"after\":9000000000000001}", &err),
+	                 WMS_ERANGE);
+	assert_string_equal(err.message,
+	                    "after is 9000000000000001; must be 0 to 9000000000000000");
+}
+
 static void test_overlong_id_is_too_long_and_spaces_are_bad_value(void **state)
 {
 	(void)state;
@@ -206,6 +261,101 @@ static void test_overlong_id_is_too_long_and_spaces_are_bad_value(void **state)
 	assert_int_equal(parse("{\"op\":\"order.get\",\"tenant\":\"ac me\",\"id\":\"1\"}", &err),
 	                 WMS_EVALUE);
 	assert_string_equal(err.field, "tenant");
+}
+
+/* An order whose ship_to.NAME and gift_message are the JSON string bodies given (escaped). */
+static int parse_order_texts(const char *name, const char *gift, struct wms_error *err)
+{
+	char t[1024];
+	snprintf(t, sizeof(t),
+	         "{\"op\":\"order.submit\",\"order\":{\"tenant\":\"acme\",\"id\":\"SO-1\","
+	         "\"lines\":[{\"sku\":\"A\",\"qty\":1}],\"ship_to\":{\"name\":\"%s\","
+	         "\"address\":\"Main 1\",\"postal_code\":\"10115\",\"country\":\"DE\"},"
+	         "\"service\":\"s\",\"promised_by\":\"2026-11-27T23:59:59Z\","
+	         "\"gift_message\":\"%s\"}}",
+	         name, gift);
+	return parse(t, err);
+}
+
+/* Regression: TAB, LF and CR passed in every string, so a name "A\tB" or an address "B\nC"
+ * reached labels and carriers. Only free-text fields (PROTOCOL.md 2) may hold them. */
+static void test_tab_and_line_breaks_are_refused_outside_free_text(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse_order_texts("Ann", "Happy\\nbirthday,\\tAnn\\r\\n", &err), 0);
+	assert_int_equal(parse_order_texts("A\\tB", "hi", &err), WMS_EVALUE);
+	assert_string_equal(err.field, "order.ship_to.name");
+	assert_non_null(strstr(err.message, "TAB (0x09) at byte 1"));
+	assert_int_equal(parse_order_texts("B\\nC", "hi", &err), WMS_EVALUE);
+	assert_non_null(strstr(err.message, "LF (0x0A)"));
+	assert_int_equal(parse_order_texts("B\\rC", "hi", &err), WMS_EVALUE);
+	assert_int_equal(parse_order_texts("B\\u001fC", "hi", &err), WMS_EVALUE);
+	assert_int_equal(parse_order_texts("B\\u007fC", "hi", &err), WMS_EVALUE);
+	/* free text still refuses the other controls */
+	assert_int_equal(parse_order_texts("Ann", "a\\u0007b", &err), WMS_EVALUE);
+	assert_string_equal(err.field, "order.gift_message");
+	assert_int_equal(parse("{\"op\":\"tenant.put\",\"tenant\":{\"id\":\"t\",\"name\":"
+	                       "\"Acme\\tLtd\"}}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "tenant.name");
+	assert_int_equal(parse("{\"op\":\"order.cancel\",\"tenant\":\"t\",\"id\":\"o\","
+	                       "\"reason\":\"a\\nb\"}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "reason");
+	assert_int_equal(parse("{\"op\":\"carrier.event\",\"tracking\":\"T1\",\"status\":"
+	                       "\"exception\",\"at\":\"2026-11-27T10:00:00Z\",\"detail\":"
+	                       "\"Address unknown.\\nReturned to depot.\"}",
+	                       &err),
+	                 0);
+	assert_int_equal(parse("{\"op\":\"carrier.event\",\"tracking\":\"T1\",\"status\":"
+	                       "\"exception\",\"at\":\"2026-11-27T10:00:00Z\",\"location\":"
+	                       "\"Hamburg\\nDE\"}",
+	                       &err),
+	                 WMS_EVALUE);
+	assert_string_equal(err.field, "location");
+}
+
+/* A scanner's code is passed to the barcode reader as sent (GS, a GS alias, a wedge's CR LF). */
+static void test_a_scan_code_may_carry_the_control_characters_a_scanner_sends(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	assert_int_equal(parse("{\"op\":\"pick.scan\",\"device\":\"d\",\"scan_id\":\"1\","
+	                       "\"task\":\"t\",\"code\":\"0109506000134352\\u001c10L1\\r\\n\"}",
+	                       &err),
+	                 0);
+	assert_int_equal(parse("{\"op\":\"return.receive\",\"rma\":\"r\",\"codes\":"
+	                       "[\"0109506000134352\\u001d10L1\\r\"]}",
+	                       &err),
+	                 0);
+}
+
+/* Regression: the message advised "a control character" as a GS alias, yet FS (0x1C) was
+ * refused while LF and TAB, which a keyboard wedge can never deliver, were accepted. */
+static void test_a_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf(void **state)
+{
+	(void)state;
+	struct wms_error err;
+	static const char *const ok[] = { "\\u001c", "\\u001e", "\\u001d", "~", "\\u001c|" };
+	static const char *const bad[] = { "\\n", "\\t", "\\r", "\\u001c\\n" };
+	char t[256];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(t, sizeof(t),
+		         "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-1\",\"gs_alias\":\"%s\"}}",
+		         ok[i]);
+		assert_int_equal(parse(t, &err), 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t),
+		         "{\"op\":\"device.put\",\"device\":{\"id\":\"HH-1\",\"gs_alias\":\"%s\"}}",
+		         bad[i]);
+		assert_int_equal(parse(t, &err), WMS_EVALUE);
+		assert_string_equal(err.field, "device.gs_alias");
+		assert_non_null(strstr(err.message, "keyboard-wedge"));
+	}
 }
 
 static void test_bad_timestamp_is_named(void **state)
@@ -376,6 +526,63 @@ static void test_number_fields_become_reals_and_integer_fields_stay_integers(voi
 	json_decref(r);
 }
 
+/* The location of stock.receive as the codec leaves it for the engine. */
+static char *received_location(const char *loc)
+{
+	char t[256];
+	snprintf(t, sizeof(t),
+	         "{\"op\":\"stock.receive\",\"warehouse\":\"W1\",\"location\":\"%s\","
+	         "\"tenant\":\"acme\",\"sku\":\"A\",\"qty\":1}",
+	         loc);
+	json_t *r = parsed(t);
+	char *s = strdup(json_string_value(json_object_get(r, "location")));
+	json_decref(r);
+	return s;
+}
+
+/* A location code has one spelling (PROTOCOL.md 4, 6), so resends with idem_key compare equal
+ * whether they wrote the label prefix, lower case or other zero-padding. */
+static void test_location_codes_are_given_one_spelling(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sent, *kept;
+	} cases[] = {
+		{ "A01-01-1", "A01-01-1" },
+		{ "LOC-A01-01-1", "A01-01-1" },
+		{ "loc-a1-1-1", "A01-01-1" },
+		{ "A001-000001-01", "A01-01-1" },
+		{ "B123-7-12", "B123-07-12" },
+		{ "A0-0-0", "A00-00-0" },
+		/* not a location code: left as sent, for the engine to refuse by name */
+		{ "A01_17_1", "A01_17_1" },
+		{ "17-A01-1", "17-A01-1" },
+		{ "A0000001-01-1", "A0000001-01-1" },
+		{ "LOC-", "LOC-" },
+		{ "A01-01-1 ", "A01-01-1 " },
+		{ "LOC-LOC-A01-01-1", "LOC-LOC-A01-01-1" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *kept = received_location(cases[i].sent);
+		if (strcmp(kept, cases[i].kept) != 0)
+			fail_msg("'%s' was kept as '%s', expected '%s'", cases[i].sent, kept,
+			         cases[i].kept);
+		free(kept);
+	}
+	/* a carrier's location is a place name, not a bin: untouched */
+	json_t *r = parsed("{\"op\":\"carrier.event\",\"tracking\":\"T\",\"status\":"
+	                   "\"in_transit\",\"at\":\"2026-11-27T10:00:00Z\",\"location\":"
+	                   "\"loc-a1-1-1\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "location")), "loc-a1-1-1");
+	json_decref(r);
+	r = parsed("{\"op\":\"return.grade\",\"rma\":\"R\",\"lines\":[{\"sku\":\"A\","
+	           "\"qty\":1,\"grade\":\"restock\",\"location\":\"LOC-a2-3-4\"}]}");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(r, "lines"), 0), "location")),
+	                    "A02-03-4");
+	json_decref(r);
+}
+
 /* An order written by two JSON serialisers (-74 and -74.0, "z" and "Z") is the same order:
  * what the engine compares for an idempotent resend (PROTOCOL.md 4) is equal. */
 static void test_an_order_resent_in_another_spelling_is_the_same_content(void **state)
@@ -490,13 +697,19 @@ int main(void)
 		cmocka_unit_test(
 		    test_an_error_quoting_bytes_that_are_not_utf8_is_still_a_json_reply),
 		cmocka_unit_test(test_an_empty_message_or_a_non_object_is_a_bad_request),
+		cmocka_unit_test(
+		    test_valid_json_that_is_not_an_object_is_a_bad_request_saying_what_it_is),
 		cmocka_unit_test(test_missing_and_unknown_ops_are_named),
 		cmocka_unit_test(test_duplicate_keys_are_refused),
 		cmocka_unit_test(test_unknown_nested_field_is_named_with_its_path),
 		cmocka_unit_test(test_missing_nested_field_is_named_with_its_path),
 		cmocka_unit_test(test_wrong_type_names_field_and_value),
 		cmocka_unit_test(test_zero_and_huge_quantities_are_out_of_range),
+		cmocka_unit_test(test_an_out_of_range_number_is_shown_in_full_with_its_bounds),
 		cmocka_unit_test(test_overlong_id_is_too_long_and_spaces_are_bad_value),
+		cmocka_unit_test(test_tab_and_line_breaks_are_refused_outside_free_text),
+		cmocka_unit_test(test_a_scan_code_may_carry_the_control_characters_a_scanner_sends),
+		cmocka_unit_test(test_a_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf),
 		cmocka_unit_test(test_bad_timestamp_is_named),
 		cmocka_unit_test(test_ten_thousand_lines_are_out_of_range),
 		cmocka_unit_test(test_oversize_message_is_too_large),
@@ -505,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps_are_rewritten_to_the_engines_utc_spelling),
 		cmocka_unit_test(test_number_fields_become_reals_and_integer_fields_stay_integers),
 		cmocka_unit_test(test_an_order_resent_in_another_spelling_is_the_same_content),
+		cmocka_unit_test(test_location_codes_are_given_one_spelling),
 		cmocka_unit_test(test_a_number_too_large_for_json_is_out_of_range_with_its_field),
 		cmocka_unit_test(test_every_error_code_has_a_distinct_wire_name),
 		cmocka_unit_test(test_every_op_has_a_schema_and_unique_name),

@@ -127,6 +127,65 @@ static void test_a_number_of_the_wrong_length_for_its_symbology_is_bad_length(vo
 	refused("]C00109506000134352", WMS_BCERR_BAD_LENGTH);
 }
 
+/* Regression: ]E3 fell through to "any GTIN length", so 12 digits under ]E3 (EAN-13 with an
+ * add-on: 13 + 2 or 13 + 5 digits) were read as a UPC-A. Each ]E identifier's data must fit. */
+static void test_data_that_does_not_fit_its_ean_upc_identifier_is_bad_length(void **state)
+{
+	struct wms_barcode_error err;
+	(void)state;
+	err = refused("]E3614141001033", WMS_BCERR_BAD_LENGTH);
+	assert_non_null(strstr(err.message, "12 digits"));
+	assert_non_null(strstr(err.message, "13 + 2 or 13 + 5"));
+	refused("]E34006381333931", WMS_BCERR_BAD_LENGTH);         /* 13: no add-on */
+	refused("]E3400638133393112345678", WMS_BCERR_BAD_LENGTH); /* 13 + 8 */
+	refused("]E34006381333931123", WMS_BCERR_BAD_LENGTH);      /* 13 + 3 */
+	refused("]E396385074", WMS_BCERR_BAD_LENGTH);              /* an EAN-8 */
+	refused("]E34006381333932"
+	        "12",
+	        WMS_BCERR_CHECK_DIGIT);
+	refused("]E3400638133393X"
+	        "12",
+	        WMS_BCERR_BAD_CHARSET);
+	refused("]E1123", WMS_BCERR_BAD_LENGTH);
+	refused("]E21234", WMS_BCERR_BAD_LENGTH);
+	refused("]E1"
+	        "4006381333931",
+	        WMS_BCERR_BAD_LENGTH);
+	refused("]E04006381333931"
+	        "12",
+	        WMS_BCERR_BAD_LENGTH); /* an add-on belongs under ]E3 */
+	refused("]E4963850741", WMS_BCERR_BAD_LENGTH);
+	/* an add-on alone names no item, and ]E5 is no EAN/UPC identifier */
+	refused("]E112", WMS_BCERR_BAD_FORMAT);
+	refused("]E212345", WMS_BCERR_BAD_FORMAT);
+	refused("]E54006381333931", WMS_BCERR_BAD_FORMAT);
+}
+
+/* What real scanners send under ]E: EAN-13 with its add-on under ]E3, the add-on as a packet
+ * of its own after ]E0 or ]E4; the add-on (a price, an issue) is not part of the GTIN. */
+static void test_an_ean_13_with_its_add_on_is_read_as_the_ean_13(void **state)
+{
+	struct wms_barcode bc;
+	(void)state;
+	parse_ok("]E3400638133393112", &bc);
+	assert_int_equal(bc.kind, WMS_BC_GTIN);
+	assert_string_equal(bc.symbology, "]E3");
+	assert_string_equal(bc.gtin, "04006381333931");
+	parse_ok("]E3400638133393112345\r\n", &bc);
+	assert_string_equal(bc.gtin, "04006381333931");
+	parse_ok("]E30036000291452"
+	         "12",
+	         &bc); /* UPC-A as 13 digits, with a 2-digit add-on */
+	assert_string_equal(bc.gtin, "00036000291452");
+	parse_ok("]E04006381333931]E112", &bc);
+	assert_string_equal(bc.gtin, "04006381333931");
+	parse_ok("]E04006381333931]E212345", &bc);
+	assert_string_equal(bc.gtin, "04006381333931");
+	parse_ok("]E496385074]E212345", &bc);
+	assert_string_equal(bc.gtin, "00000096385074");
+	refused("]E04006381333931]E1123", WMS_BCERR_BAD_CHARSET);
+}
+
 static void test_gtin_with_wrong_check_digit_names_the_expected_digit(void **state)
 {
 	struct wms_barcode_error err;
@@ -579,6 +638,32 @@ static void test_gs_alias_inside_cset_82_or_cset_39_is_refused(void **state)
 	assert_string_equal(opts.gs_alias, "");
 }
 
+/* Regression: the alias message advised "a control character" and FS is a common choice; TAB,
+ * CR and LF were accepted though a keyboard wedge ends or splits a scan at them. */
+static void test_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf(void **state)
+{
+	struct wms_barcode_opts opts = WMS_BARCODE_OPTS_INIT;
+	struct wms_barcode_error err = WMS_BARCODE_ERROR_INIT;
+	struct wms_barcode bc;
+	const char *text = "]C10109506000134352"
+	                   "10LOT1\x1c"
+	                   "17261231";
+	(void)state;
+	assert_int_equal(wms_barcode_opts_set_gs_alias(&opts, "\x1c\x1e", NULL), 0);
+	parse_ok_n(text, strlen(text), &opts, &bc);
+	assert_int_equal(bc.n_ais, 3);
+	assert_ai(&bc, 1, "10", "LOT1");
+	assert_ai(&bc, 2, "17", "261231");
+	static const char *const bad[] = { "\t", "\n", "\r", "~\r" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = (struct wms_barcode_error)WMS_BARCODE_ERROR_INIT;
+		assert_int_equal(wms_barcode_opts_set_gs_alias(&opts, bad[i], &err),
+		                 -WMS_BCERR_BAD_CHARSET);
+		assert_non_null(strstr(err.message, "keyboard-wedge"));
+	}
+	assert_string_equal(opts.gs_alias, "\x1c\x1e"); /* unchanged by the refusals */
+}
+
 static void test_options_with_a_bad_alias_set_by_hand_are_refused_at_parse(void **state)
 {
 	struct wms_barcode_opts opts = WMS_BARCODE_OPTS_INIT;
@@ -767,6 +852,8 @@ int main(void)
 		    test_ean_8_under_E4_and_without_identifier_is_normalised_to_gtin14),
 		cmocka_unit_test(test_itf_14_under_I1_is_a_gtin14),
 		cmocka_unit_test(test_a_number_of_the_wrong_length_for_its_symbology_is_bad_length),
+		cmocka_unit_test(test_data_that_does_not_fit_its_ean_upc_identifier_is_bad_length),
+		cmocka_unit_test(test_an_ean_13_with_its_add_on_is_read_as_the_ean_13),
 		cmocka_unit_test(test_gtin_with_wrong_check_digit_names_the_expected_digit),
 		cmocka_unit_test(test_letters_in_a_number_symbology_are_bad_charset),
 		cmocka_unit_test(test_keyboard_wedge_whitespace_is_trimmed),
@@ -800,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_writing_an_element_string_refuses_small_buffers_and_labels),
 		cmocka_unit_test(test_gs_alias_stands_for_the_group_separator),
 		cmocka_unit_test(test_gs_alias_inside_cset_82_or_cset_39_is_refused),
+		cmocka_unit_test(test_gs_alias_may_be_fs_or_rs_but_not_tab_cr_or_lf),
 		cmocka_unit_test(test_options_with_a_bad_alias_set_by_hand_are_refused_at_parse),
 		cmocka_unit_test(test_more_than_32_element_strings_is_bad_length),
 		cmocka_unit_test(test_a_scan_longer_than_the_limit_is_bad_length),

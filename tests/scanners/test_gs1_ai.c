@@ -173,8 +173,14 @@ static void test_gs_alias_may_only_be_a_character_gs1_data_never_holds(void **st
 		if (wms_barcode_gs_alias_ok(c))
 			printable[n++] = (char)c;
 	assert_string_equal(printable, " $@[\\]^`{|}~");
+	assert_true(wms_barcode_gs_alias_ok(0x1c));
 	assert_true(wms_barcode_gs_alias_ok(0x1d));
 	assert_true(wms_barcode_gs_alias_ok(0x1e));
+	assert_true(wms_barcode_gs_alias_ok(0x7f));
+	/* outside both sets, but a keyboard wedge ends or splits a scan at them */
+	assert_false(wms_barcode_gs_alias_ok('\t'));
+	assert_false(wms_barcode_gs_alias_ok('\n'));
+	assert_false(wms_barcode_gs_alias_ok('\r'));
 	assert_false(wms_barcode_gs_alias_ok('#'));
 	assert_false(wms_barcode_gs_alias_ok('('));
 	assert_false(wms_barcode_gs_alias_ok(0));

@@ -162,6 +162,30 @@ static void test_gs_alias_option_applies_to_every_code(void **state)
 	assert_non_null(strstr(out, "\"10\":\"LOT\",\"21\":\"S\""));
 }
 
+/* The command applies the library's alias rule: FS serves, TAB is a usage error. */
+static void test_gs_alias_option_accepts_fs_and_refuses_tab(void **state)
+{
+	char out[1024];
+	(void)state;
+	assert_int_equal(run("--gs-alias '\x1c' --code '0109506000134352"
+	                     "10LOT\x1c"
+	                     "21S'",
+	                     NULL, out, sizeof(out)),
+	                 0);
+	assert_non_null(strstr(out, "\"10\":\"LOT\",\"21\":\"S\""));
+	assert_int_equal(run("--gs-alias '\t' --code 4006381333931", NULL, out, sizeof(out)), 2);
+	assert_string_equal(out, "");
+}
+
+/* The defect as a user met it: 12 digits under ]E3 were accepted as a GTIN. */
+static void test_twelve_digits_under_E3_are_refused_as_bad_length(void **state)
+{
+	char out[1024];
+	(void)state;
+	assert_int_equal(run("--code ']E3614141001033'", NULL, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"ok\":false,\"error_class\":\"bad_length\""));
+}
+
 static void test_usage_errors_exit_2(void **state)
 {
 	char out[4096];
@@ -192,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_stdin_gets_one_json_line_per_input_line),
 		cmocka_unit_test(test_an_overlong_stdin_line_is_bad_length_with_its_real_length),
 		cmocka_unit_test(test_gs_alias_option_applies_to_every_code),
+		cmocka_unit_test(test_gs_alias_option_accepts_fs_and_refuses_tab),
+		cmocka_unit_test(test_twelve_digits_under_E3_are_refused_as_bad_length),
 		cmocka_unit_test(test_usage_errors_exit_2),
 		cmocka_unit_test(test_help_describes_the_options_and_exits_0),
 	};

@@ -12,6 +12,7 @@
  */
 #include "wms/client.h"
 #include "wms/codec.h"
+#include "wms/country.h"
 #include "wms/network.h"
 #include "wms/ops.h"
 #include "wms/time.h"
@@ -1397,9 +1398,13 @@ static int cmd_gen_orders(const struct global *g, int argc, char **argv)
 			have_start = true;
 			break;
 		case 'C':
-			if (strlen(optarg) != 2) {
-				die_msg("gen-orders: --country '%s' is not a 2-letter code",
-				        optarg);
+			/* The engine's rule (wms/country.h): orders it would refuse are no test. */
+			if (!wms_country_valid(optarg)) {
+				const char *instead = wms_country_instead(optarg);
+				die_msg("gen-orders: --country '%s' is not an ISO 3166-1 alpha-2 "
+				        "code%s%s%s",
+				        optarg, instead ? ": use '" : " (e.g. DE, GB, US)",
+				        instead ? instead : "", instead ? "'" : "");
 				return EXIT_USAGE;
 			}
 			country = optarg;

@@ -370,11 +370,21 @@ int wms_client_call_text(struct wms_client *c, const char *text, size_t len, jso
                          struct wms_error *err)
 {
 	json_error_t jerr;
-	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* JSON_DECODE_ANY: valid JSON that is not an object is the engine's bad_request, not
+	 * bad_json; say so here the same way. */
+	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (req == NULL)
 		return wms_error_set(err, WMS_EBADJSON, "",
 		                     "not valid JSON at line %d column %d: %s", jerr.line,
 		                     jerr.column, jerr.text);
+	if (!json_is_object(req)) {
+		int rc = wms_error_set(err, WMS_EBADREQ, "",
+		                       "the request is %s, not an object: a request is one JSON "
+		                       "object with an \"op\" field",
+		                       wms_json_kind(req));
+		json_decref(req);
+		return rc;
+	}
 	int rc = wms_client_call(c, req, reply, err);
 	json_decref(req);
 	return rc;

@@ -54,6 +54,27 @@ static void round_reals(json_t *v)
 	}
 }
 
+const char *wms_json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "a JSON object";
+	case JSON_ARRAY:
+		return "a JSON array";
+	case JSON_STRING:
+		return "a JSON string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a JSON number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a JSON boolean";
+	case JSON_NULL:
+		return "JSON null";
+	}
+	return "a JSON value";
+}
+
 /* What jansson can hold: the message's range when no field's bounds are known. */
 #define JSON_NUMBER_RANGE                                                                          \
 	"JSON numbers must be integers from -9223372036854775808 to 9223372036854775807 or reals " \
@@ -178,8 +199,10 @@ int wms_request_parse(const void *buf, size_t len, struct wms_request *req, stru
 		return wms_error_set(err, WMS_EBADREQ, "", "empty message: send one JSON object");
 
 	json_error_t jerr;
-	/* JSON_REJECT_DUPLICATES: {"qty":1,"qty":1000} must not mean whichever came last. */
-	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* JSON_REJECT_DUPLICATES: {"qty":1,"qty":1000} must not mean whichever came last.
+	 * JSON_DECODE_ANY: `null` or `"ping"` is valid JSON that is not a request, bad_request
+	 * like `[]`; without it jansson calls them bad JSON ("'[' or '{' expected"). */
+	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (req->root == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
 		return number_overflow((const char *)buf, len, &jerr, req, err);
 	if (req->root == NULL)
@@ -188,7 +211,9 @@ int wms_request_parse(const void *buf, size_t len, struct wms_request *req, stru
 		                     jerr.column, jerr.position, jerr.text);
 	if (!json_is_object(req->root))
 		return wms_error_set(err, WMS_EBADREQ, "",
-		                     "a request must be a JSON object with an \"op\" field");
+		                     "the request is %s, not an object: a request is one JSON "
+		                     "object with an \"op\" field",
+		                     wms_json_kind(req->root));
 	round_reals(req->root);
 
 	json_t *rid = json_object_get(req->root, "req_id");

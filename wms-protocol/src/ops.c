@@ -17,10 +17,21 @@
 	{                                                                                          \
 		.name = n, .type = WMS_T_STRING, .flags = fl, .max = mx                            \
 	}
-/* A scanner's text: may carry GS (ASCII 29) between GS1 element strings. */
+/* A scanner's text as sent: GS (ASCII 29) between GS1 element strings, a GS alias, a wedge's
+ * CR LF; the barcode library judges it (wms/schema.h WMS_F_SCAN). */
 #define F_SCAN(n, fl, mx)                                                                          \
 	{                                                                                          \
 		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_SCAN, .max = mx             \
+	}
+/* Free text over several lines: may hold TAB, LF and CR (PROTOCOL.md section 2). */
+#define F_TEXT(n, fl, mx)                                                                          \
+	{                                                                                          \
+		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_TEXT, .max = mx             \
+	}
+/* A location code of the warehouse's layout: given one spelling by the codec (wms/schema.h). */
+#define F_LOC(n, fl, mx)                                                                           \
+	{                                                                                          \
+		.name = n, .type = WMS_T_STRING, .flags = (fl) | WMS_F_LOCATION, .max = mx         \
 	}
 #define F_INT(n, fl, lo, hi)                                                                       \
 	{                                                                                          \
@@ -134,15 +145,15 @@ SCHEMA(s_item, "item", F_ID("tenant", REQ), F_ID("sku", REQ), F_STR("description
 SCHEMA(s_item_put, "item.put", F_OBJ("item", REQ, s_item));
 SCHEMA(s_item_get, "item.get", F_ID("tenant", REQ), F_ID("sku", REQ));
 
-SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+SCHEMA(s_stock_receive, "stock.receive", F_ID("warehouse", REQ), F_LOC("location", REQ, 32),
        F_ID("tenant", REQ), F_ID("sku", REQ), F_INT("qty", REQ, 1, 1000000), F_ID("lot", OPT),
        F_DATE("expiry", OPT));
-SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_STR("location", REQ, 32),
+SCHEMA(s_stock_adjust, "stock.adjust", F_ID("warehouse", REQ), F_LOC("location", REQ, 32),
        F_ID("tenant", REQ), F_ID("sku", REQ), F_ID("lot", OPT), F_INT("qty", OPT, 0, 1000000),
        F_INT("delta", OPT, -1000000, 1000000), F_STR("reason", OPT, 200));
 /* after: the opaque cursor of the previous page (hex of a store key, at most 2 x 511 bytes). */
 SCHEMA(s_stock_get, "stock.get", F_ID("tenant", REQ), F_ID("sku", OPT), F_ID("warehouse", OPT),
-       F_STR("location", OPT, 32), F_STR("after", OPT, 1024), F_INT("limit", OPT, 1, 1000));
+       F_LOC("location", OPT, 32), F_STR("after", OPT, 1024), F_INT("limit", OPT, 1, 1000));
 
 /* ---- orders ---- */
 SCHEMA(s_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000), F_ID("line", OPT));
@@ -152,7 +163,7 @@ SCHEMA(s_ship_to, "ship_to", F_STR("name", REQ, 200), F_STR("address", REQ, 500)
        F_STR("phone", OPT, 32));
 SCHEMA(s_order, "order", F_ID("tenant", REQ), F_ID("id", REQ),
        F_OBJS("lines", REQ, 1, 1000, s_line), F_OBJ("ship_to", REQ, s_ship_to),
-       F_ID("service", REQ), F_TIME("promised_by", REQ), F_STR("gift_message", OPT, 500),
+       F_ID("service", REQ), F_TIME("promised_by", REQ), F_TEXT("gift_message", OPT, 500),
        F_IDS("inserts", OPT, 0, 16), F_INT("priority", OPT, 0, 9), F_BOOL("allow_split", OPT),
        F_ID("carrier", OPT), F_TIME("placed_at", OPT));
 SCHEMA(s_order_submit, "order.submit", F_OBJ("order", REQ, s_order));
@@ -174,8 +185,9 @@ SCHEMA(s_wave_ref, "wave.get", F_ID("wave", REQ), F_INT("batches_after", OPT, 0,
 SCHEMA(s_wave_release, "wave.release", F_ID("wave", REQ));
 SCHEMA(s_wave_cancel, "wave.cancel", F_ID("wave", REQ), F_STR("reason", OPT, 200));
 SCHEMA(s_task_next, "task.next", F_ID("warehouse", REQ), F_ID("picker", REQ));
-SCHEMA(s_device, "device", F_ID("id", REQ), F_STR("gs_alias", OPT, 8), F_ID("kind", OPT),
-       F_ID("warehouse", OPT), F_ID("station", OPT));
+SCHEMA(s_device, "device", F_ID("id", REQ),
+       { .name = "gs_alias", .type = WMS_T_STRING, .flags = WMS_F_GS_ALIAS, .max = 8 },
+       F_ID("kind", OPT), F_ID("warehouse", OPT), F_ID("station", OPT));
 SCHEMA(s_device_put, "device.put", F_OBJ("device", REQ, s_device));
 SCHEMA(s_pick_scan, "pick.scan", F_ID("device", REQ), F_ID("scan_id", REQ), F_ID("task", REQ),
        F_SCAN("code", REQ, 4096), F_ID("picker", OPT));
@@ -198,7 +210,7 @@ SCHEMA(s_manifest_close, "manifest.close", F_ID("warehouse", REQ), F_ID("carrier
        F_DATE("date", OPT));
 SCHEMA(s_carrier_event, "carrier.event", F_STR("tracking", REQ, 40),
        F_ENUM("status", REQ, carrier_statuses), F_TIME("at", REQ), F_STR("location", OPT, 200),
-       F_STR("detail", OPT, 500), F_ID("reason", OPT), F_TIME("estimate", OPT));
+       F_TEXT("detail", OPT, 500), F_ID("reason", OPT), F_TIME("estimate", OPT));
 
 /* ---- returns and reports ---- */
 static const char *const return_reasons[] = { "wrong_item", "damaged", "unwanted", "exchange",
@@ -212,14 +224,14 @@ SCHEMA(s_return_authorize, "return.authorize", F_ID("tenant", REQ), F_ID("order"
 SCHEMA(s_return_receive, "return.receive", F_ID("rma", REQ),
        { .name = "codes",
          .type = WMS_T_ARRAY,
-         .flags = REQ,
+         .flags = REQ | WMS_F_SCAN,
          .min = 1,
          .max = 1000,
          .elem = WMS_T_STRING,
          .emax = 4096 },
        F_ID("station", OPT));
 SCHEMA(s_grade_line, "line", F_ID("sku", REQ), F_INT("qty", REQ, 1, 100000),
-       F_ENUM("grade", REQ, grades), F_STR("location", OPT, 40), F_ID("lot", OPT));
+       F_ENUM("grade", REQ, grades), F_LOC("location", OPT, 40), F_ID("lot", OPT));
 SCHEMA(s_return_grade, "return.grade", F_ID("rma", REQ),
        F_OBJS("lines", REQ, 1, 1000, s_grade_line));
 SCHEMA(s_report_otif, "report.otif", F_TIME("from", REQ), F_TIME("to", REQ),

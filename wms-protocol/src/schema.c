@@ -6,6 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+/* Significant digits of a real in a message: the codec keeps reals to 15 (WMS_JSON_REAL_DIGITS
+ * in wms/codec.h, which this file does not include), so 15 show every value exactly. */
+#define WMS_NUMBER_DIGITS 15
 
 /* Paths deeper than this are cut; schemas nest at most a few levels. */
 #define PATH_MAX_LEN 128
@@ -94,7 +99,50 @@ static void join(char *out, const char *prefix, const char *name)
 static int check_value(const struct wms_field *f, enum wms_type type, double min, double max,
                        const json_t *v, const char *path, struct wms_error *err);
 
-static int check_string(enum wms_type type, double min, double max, bool scan, const json_t *v,
+/* "TAB (0x09)", "0x1C": a control character as a message names it. */
+static const char *control_name(unsigned char c, char buf[16])
+{
+	const char *name = c == '\t' ? "TAB " : c == '\n' ? "LF " : c == '\r' ? "CR " : "";
+	snprintf(buf, 16, "%s%s0x%02X%s", name, name[0] ? "(" : "", c, name[0] ? ")" : "");
+	return buf;
+}
+
+/*
+ * Which control characters a string field of FLAGS may hold; 0 when C is allowed, else the
+ * error. Most strings are names, codes and addresses printed on labels, one line each, where a
+ * TAB or a line break is a paste accident: every C0 control and DEL is refused. Free text
+ * (WMS_F_TEXT) may break lines and indent; a scanner's code (WMS_F_SCAN) is passed on as the
+ * scanner sent it, for the barcode library to judge in the scan's verdict (GS, the device's GS
+ * alias, a wedge's trailing CR LF); a GS alias (WMS_F_GS_ALIAS) is made of control characters,
+ * but not of those that end or split a keyboard-wedge scan.
+ */
+static int check_control(unsigned flags, unsigned char c, size_t at, const char *path,
+                         struct wms_error *err)
+{
+	char name[16];
+	bool ws = c == '\t' || c == '\n' || c == '\r';
+	if ((c >= 0x20 && c != 0x7F) || ((flags & WMS_F_TEXT) && ws) ||
+	    ((flags & WMS_F_SCAN) && c != 0) || ((flags & WMS_F_GS_ALIAS) && c != 0 && !ws))
+		return 0;
+	if (flags & WMS_F_GS_ALIAS)
+		return wms_error_set(
+		    err, WMS_EVALUE, path,
+		    "%s contains %s at byte %zu: a keyboard-wedge scanner ends or "
+		    "splits a scan at TAB, CR and LF (and cannot send NUL), so they "
+		    "cannot stand for GS; use FS (0x1C), RS (0x1E) or one of "
+		    "space $ @ [ \\ ] ^ ` { | } ~",
+		    path, control_name(c, name), at);
+	if (ws)
+		return wms_error_set(err, WMS_EVALUE, path,
+		                     "%s contains %s at byte %zu: it is one line of text (only "
+		                     "free-text fields such as a gift message may hold TAB, CR "
+		                     "or LF)",
+		                     path, control_name(c, name), at);
+	return wms_error_set(err, WMS_EVALUE, path, "%s contains control character %s at byte %zu",
+	                     path, control_name(c, name), at);
+}
+
+static int check_string(enum wms_type type, double min, double max, unsigned flags, const json_t *v,
                         const char *path, struct wms_error *err)
 {
 	const char *s = json_string_value(v);
@@ -123,13 +171,9 @@ static int check_string(enum wms_type type, double min, double max, bool scan, c
 		                     "%s '%s' is too short; at least %zu bytes", path,
 		                     excerpt(s, ex), (size_t)min);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		/* Tabs and newlines belong in free text (gift messages); other controls do not. */
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r' && !(scan && c == 0x1D)) ||
-		    c == 0x7F)
-			return wms_error_set(err, WMS_EVALUE, path,
-			                     "%s contains control character 0x%02X at byte %zu",
-			                     path, c, i);
+		int rc = check_control(flags, (unsigned char)s[i], i, path, err);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -169,7 +213,7 @@ static int check_value(const struct wms_field *f, enum wms_type type, double min
 	case WMS_T_ID:
 		if (!json_is_string(v))
 			break;
-		return check_string(type, min, max, (f->flags & WMS_F_SCAN) != 0, v, path, err);
+		return check_string(type, min, max, f->flags, v, path, err);
 	case WMS_T_ENUM: {
 		if (!json_is_string(v))
 			break;
@@ -224,10 +268,21 @@ static int check_value(const struct wms_field *f, enum wms_type type, double min
 		if (!json_is_number(v))
 			break;
 		double x = json_number_value(v);
-		if (!isfinite(x) || ((min != 0 || max != 0) && (x < min || x > max)))
-			return wms_error_set(err, WMS_ERANGE, path, "%s is %g; must be %g to %g",
-			                     path, x, min, max);
-		return 0;
+		if (isfinite(x) && ((min == 0 && max == 0) || (x >= min && x <= max)))
+			return 0;
+		/*
+		 * The value as sent and the bounds in full: "%g" printed 320000001 and the bound
+		 * 3.2e8 both as 3.2e+08. An integer is printed as the integer it is; a real has at
+		 * most WMS_NUMBER_DIGITS significant digits once the codec rounded it, so "%.15g"
+		 * shows it exactly and it cannot look like a bound it differs from.
+		 */
+		char shown[32];
+		if (json_is_integer(v))
+			snprintf(shown, sizeof(shown), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(shown, sizeof(shown), "%.*g", WMS_NUMBER_DIGITS, x);
+		return wms_error_set(err, WMS_ERANGE, path, "%s is %s; must be %.*g to %.*g", path,
+		                     shown, WMS_NUMBER_DIGITS, min, WMS_NUMBER_DIGITS, max);
 	}
 	case WMS_T_BOOL:
 		if (!json_is_boolean(v))
@@ -310,6 +365,43 @@ int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const c
 
 static int normalize_object(const struct wms_schema *schema, json_t *obj, const char *const *skip);
 
+/* Reads 1 to 6 digits at *S (the engine's bound for each part of a location code). */
+static bool location_number(const char **s, long *out)
+{
+	long v = 0;
+	int n = 0;
+	for (; **s >= '0' && **s <= '9'; (*s)++, n++)
+		if (n < 6)
+			v = v * 10 + (**s - '0');
+	*out = v;
+	return n >= 1 && n <= 6;
+}
+
+/*
+ * The one spelling of location code CODE (PROTOCOL.md 6: "<block letter><aisle>-<bay>-<level>",
+ * optionally prefixed "LOC-", any zero-padding, either case) in OUT, or false when CODE does
+ * not have that form (it is left as sent, for the engine to refuse by name). The spelling
+ * needs no layout: the label prefix goes, the letter is upper case and the numbers are padded
+ * to 2, 2 and 1 digits, the engine's own form for layouts of up to 99 aisles, 99 bays and 9
+ * levels. Two codes get one spelling exactly when they name one location in every layout.
+ */
+static bool location_canonical(const char *code, char out[64])
+{
+	const char *s = code;
+	long aisle, bay, level;
+	if (strncasecmp(s, "LOC-", 4) == 0)
+		s += 4;
+	char block = *s;
+	if (!((block >= 'A' && block <= 'Z') || (block >= 'a' && block <= 'z')))
+		return false;
+	s++;
+	if (!location_number(&s, &aisle) || *s++ != '-' || !location_number(&s, &bay) ||
+	    *s++ != '-' || !location_number(&s, &level) || *s != '\0')
+		return false;
+	snprintf(out, 64, "%c%02ld-%02ld-%ld", block & ~0x20, aisle, bay, level);
+	return true;
+}
+
 /*
  * The canonical form of V, a value of TYPE that passed the check: 0 with *REPLACE set to a new
  * value when V cannot be rewritten in place (an integer becoming a real), else left NULL.
@@ -328,6 +420,14 @@ static int normalize_value(const struct wms_field *f, enum wms_type type, json_t
 		if (strcmp(buf, json_string_value(v)) != 0 && json_string_set(v, buf) != 0)
 			return WMS_ENOMEM;
 		return 0;
+	}
+	case WMS_T_STRING: {
+		char canon[64];
+		if (!(f->flags & WMS_F_LOCATION) || !json_is_string(v) ||
+		    !location_canonical(json_string_value(v), canon) ||
+		    strcmp(canon, json_string_value(v)) == 0)
+			return 0;
+		return json_string_set(v, canon) == 0 ? 0 : WMS_ENOMEM;
 	}
 	case WMS_T_NUMBER:
 		if (json_is_integer(v) &&

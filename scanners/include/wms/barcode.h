@@ -23,8 +23,12 @@
  *      trimmed. An empty scan is `empty`.
  *   2. An AIM symbology identifier "]Xm" (ISO/IEC 15424) is taken off and kept in `symbology`.
  *      ]C1 ]d2 ]Q3 ]e0 ]J1 announce GS1 data: the rest must be an element string.
- *      ]E* and ]I* (EAN/UPC, ITF) announce a plain number: the rest must be a GTIN; ]E0 carries
- *      13 digits (UPC-A with its leading 0; 12 are tolerated), ]E4 carries EAN-8.
+ *      ]E* and ]I* (EAN/UPC, ITF) announce a plain number: the rest must be a GTIN that fits
+ *      the identifier, else bad_length: ]E0 carries 13 digits (EAN-13, UPC-A or UPC-E with
+ *      leading 0s; 12 are tolerated), ]E3 EAN-13 with its add-on, 13 + 2 or 13 + 5 digits (the
+ *      add-on is not part of the GTIN), ]E4 EAN-8; ]E0 and ]E4 may be followed by the add-on
+ *      as its own packet, "]E1" + 2 or "]E2" + 5 digits. ]E1 or ]E2 alone (an add-on without
+ *      its main symbol) and ]E5-]Ez are bad_format.
  *      Any other identifier (]C0 ]A0 ]d1 ]Q1 ...) and no identifier announce plain text.
  *   3. Plain text is, in this order: a Digital Link URI ("http://" or "https://"); an engine
  *      label (known prefix, case-insensitive); a GTIN (8, 12, 13 or 14 digits; other digit
@@ -193,7 +197,9 @@ int wms_barcode_parse(const char *text, size_t len, const struct wms_barcode_opt
  * Sets the GS alias characters of *OPTS from the NUL-terminated CHARS (at most
  * WMS_BARCODE_MAX_GS_ALIAS, may be ""). Each must be ASCII, not NUL, and outside CSET 82 and
  * CSET 39 - otherwise a scanner could not tell an alias from data: printable choices are
- * space $ @ [ \ ] ^ ` { | } ~ ('#' is refused: CSET 39, used by AI 8010, contains it).
+ * space $ @ [ \ ] ^ ` { | } ~ ('#' is refused: CSET 39, used by AI 8010, contains it), and
+ * every control character but TAB, CR and LF (FS 0x1C and RS 0x1E are common): a keyboard
+ * wedge ends a scan at CR/LF and splits it at TAB, so those can never arrive as an alias.
  * Errors: -WMS_BCERR_BAD_CHARSET for a character that is not allowed, -WMS_BCERR_BAD_LENGTH for
  * too many. *OPTS is changed only on success.
  */

@@ -63,6 +63,9 @@ struct wms_request {
  */
 int wms_request_parse(const void *buf, size_t len, struct wms_request *req, struct wms_error *err);
 
+/* What V is, for a message that refuses it: "a JSON string", "JSON null", ... (static). */
+const char *wms_json_kind(const json_t *v);
+
 /* Frees what REQ owns and resets it. Accepts a released or zeroed request. */
 void wms_request_release(struct wms_request *req);
 

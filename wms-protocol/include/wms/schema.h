@@ -40,9 +40,26 @@ enum wms_type {
 #define WMS_F_SHORTHAND                                                                            \
 	0x4 /* ARRAY of OBJECT: a bare string element stands for {first field: s}                  \
 	     */
-/* STRING: what a scanner sent; GS (ASCII 29), the GS1 FNC1 separator of raw element strings,
- * is allowed (every other control character is still refused). */
+/*
+ * Control characters. A STRING refuses every C0 control (0x00-0x1F) and DEL (0x7F) unless one
+ * of these flags says otherwise; an ID refuses them always.
+ */
+/* STRING: what a scanner sent, passed on as sent: every control character but NUL is allowed,
+ * for the barcode library to read or refuse in the scan's verdict: GS (ASCII 29), the GS1
+ * FNC1 separator of raw element strings; the device's GS alias (FS, RS, ...); the CR, LF or
+ * TAB a keyboard wedge adds at the end, which it trims. */
 #define WMS_F_SCAN 0x8
+/* STRING: free text a person writes over several lines (a gift message, a carrier's detail):
+ * TAB, LF and CR are allowed. PROTOCOL.md section 2 lists these fields. */
+#define WMS_F_TEXT 0x10
+/* STRING: the characters a keyboard-wedge scanner sends instead of GS: every control
+ * character and DEL is allowed except NUL, TAB, LF and CR, which a wedge cannot send or which
+ * end or split a scan. Which printable characters may serve is the barcode library's rule
+ * (wms_barcode_opts_set_gs_alias), applied by the handler. */
+#define WMS_F_GS_ALIAS 0x20
+/* STRING: a location code of a warehouse layout (PROTOCOL.md 6); wms_schema_normalize gives it
+ * one spelling. */
+#define WMS_F_LOCATION 0x40
 
 struct wms_schema;
 
@@ -82,7 +99,10 @@ int wms_schema_check(const struct wms_schema *schema, const json_t *obj, const c
  *     ".mmm" only when the milliseconds are not zero ("2026-12-10t01:00:00+01:00" is
  *     "2026-12-10T00:00:00Z", a leap second 60 is 59);
  *   - every number (WMS_T_NUMBER) becomes a JSON real, so -74 and -74.0 are the same value
- *     (integer fields, WMS_T_INT, stay integers; WMS_T_ANY values are opaque and untouched).
+ *     (integer fields, WMS_T_INT, stay integers; WMS_T_ANY values are opaque and untouched);
+ *   - every well-formed location code (WMS_F_LOCATION) loses the "LOC-" label prefix, gets an
+ *     upper-case block letter and its numbers padded to 2, 2 and 1 digits: "loc-a1-001-1" is
+ *     "A01-01-1". A code of another form is left as sent (the engine refuses it by name).
  * Returns 0, or WMS_ENOMEM (OBJ may then be partly rewritten; every value is still valid).
  */
 int wms_schema_normalize(const struct wms_schema *schema, json_t *obj, const char *const *skip);
