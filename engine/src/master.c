@@ -500,15 +500,23 @@ void master_stock_key(struct key *k, const char *tenant, const char *sku, const 
 	key_str(k, lot ? lot : "");
 }
 
+/* The stock row of K, or a new empty one (nothing on hand, nothing reserved). */
+static int stock_row_load(struct cmd_ctx *c, const struct key *k, json_t **row)
+{
+	*row = NULL;
+	int rc = store_get_json(c->txn, STORE_STOCK, k->b, k->n, row);
+	if (rc == WMS_ENOTFOUND) {
+		*row = json_pack("{s:i, s:i}", "on_hand", 0, "reserved", 0);
+		rc = *row ? 0 : WMS_ENOMEM;
+	}
+	return rc;
+}
+
 int master_stock_change(struct cmd_ctx *c, const struct key *k, long long d_on_hand,
                         long long d_reserved, json_t **row_out)
 {
 	json_t *row = NULL;
-	int rc = store_get_json(c->txn, STORE_STOCK, k->b, k->n, &row);
-	if (rc == WMS_ENOTFOUND) {
-		row = json_pack("{s:i, s:i}", "on_hand", 0, "reserved", 0);
-		rc = row ? 0 : WMS_ENOMEM;
-	}
+	int rc = stock_row_load(c, k, &row);
 	if (rc)
 		return rc;
 	long long on_hand0 = req_int(row, "on_hand", 0), reserved0 = req_int(row, "reserved", 0);
@@ -776,11 +784,7 @@ out:
 static int stock_count(struct cmd_ctx *c, const struct key *k, long long qty, json_t **row_out)
 {
 	json_t *row = NULL;
-	int rc = store_get_json(c->txn, STORE_STOCK, k->b, k->n, &row);
-	if (rc == WMS_ENOTFOUND) {
-		row = json_pack("{s:i, s:i}", "on_hand", 0, "reserved", 0);
-		rc = row ? 0 : WMS_ENOMEM;
-	}
+	int rc = stock_row_load(c, k, &row);
 	if (rc)
 		return rc;
 	json_object_set_new(row, "on_hand", json_integer(qty));

@@ -103,6 +103,31 @@ static int connect_client(const struct global *g, struct wms_client **c)
 	return 0;
 }
 
+/*
+ * One request on its own connection: sends REQ (consumed) and sets *REPLY. 0, or an exit
+ * status after saying "WHAT: why" on stderr. *MS, when not NULL, gets the round trip's time.
+ */
+static int call_once(const struct global *g, json_t *req, json_t **reply, const char *what,
+                     double *ms)
+{
+	struct wms_client *c;
+	struct wms_error err = WMS_ERROR_INIT;
+	int rc = connect_client(g, &c);
+	if (rc)
+		return json_decref(req), rc;
+	double t0 = now_s();
+	rc = wms_client_call(c, req, reply, &err);
+	if (ms)
+		*ms = (now_s() - t0) * 1000.0;
+	json_decref(req);
+	wms_client_close(c);
+	if (rc) {
+		die_msg("%s: %s", what, err.message);
+		return exit_for(rc);
+	}
+	return 0;
+}
+
 /* Reads all of F (stdin when PATH is "-") into a NUL-terminated buffer. */
 static char *read_all(const char *path, size_t *len)
 {
@@ -170,21 +195,12 @@ static int cmd_ping(const struct global *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return fputs(ping_usage, stderr), EXIT_USAGE;
-	struct wms_client *c;
 	struct wms_error err = WMS_ERROR_INIT;
-	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "ping");
-	int rc = connect_client(g, &c);
+	json_t *reply = NULL;
+	double ms = 0;
+	int rc = call_once(g, json_pack("{s:s}", "op", "ping"), &reply, "ping", &ms);
 	if (rc)
-		return json_decref(req), rc;
-	double t0 = now_s();
-	rc = wms_client_call(c, req, &reply, &err);
-	double ms = (now_s() - t0) * 1000.0;
-	json_decref(req);
-	wms_client_close(c);
-	if (rc) {
-		die_msg("ping: %s", err.message);
-		return exit_for(rc);
-	}
+		return rc;
 	int status = EXIT_OK;
 	if (raw) {
 		char *s = json_dumps(reply, WMS_JSON_DUMP);
@@ -263,19 +279,13 @@ static int cmd_call(const struct global *g, int argc, char **argv)
 		die_msg("warning: '%s' is not an op this wmsctl knows; sending it anyway", op);
 	json_object_set_new(req, "op", json_string(op));
 
-	struct wms_client *c;
 	struct wms_error err = WMS_ERROR_INIT;
 	json_t *reply = NULL;
-	int rc = connect_client(g, &c);
+	char what[160];
+	snprintf(what, sizeof(what), "call %s", op);
+	int rc = call_once(g, req, &reply, what, NULL);
 	if (rc)
-		return json_decref(req), rc;
-	rc = wms_client_call(c, req, &reply, &err);
-	json_decref(req);
-	wms_client_close(c);
-	if (rc) {
-		die_msg("call %s: %s", op, err.message);
-		return exit_for(rc);
-	}
+		return rc;
 	char *s =
 	    json_dumps(reply, pretty ? JSON_INDENT(2) | JSON_REAL_PRECISION(WMS_JSON_REAL_DIGITS)
 	                             : WMS_JSON_DUMP);
@@ -853,20 +863,15 @@ static int cmd_order(const struct global *g, int argc, char **argv)
 	if (argc - optind != 2)
 		return fputs(order_usage, stderr), EXIT_USAGE;
 	const char *tenant = argv[optind], *id = argv[optind + 1];
-	struct wms_client *c;
 	struct wms_error err = WMS_ERROR_INIT;
-	json_t *reply = NULL,
-	       *req = json_pack("{s:s, s:s, s:s}", "op", "order.get", "tenant", tenant, "id", id);
-	int rc = connect_client(g, &c);
+	json_t *reply = NULL;
+	char what[300];
+	snprintf(what, sizeof(what), "order %s/%s", tenant, id);
+	int rc = call_once(
+	    g, json_pack("{s:s, s:s, s:s}", "op", "order.get", "tenant", tenant, "id", id), &reply,
+	    what, NULL);
 	if (rc)
-		return json_decref(req), rc;
-	rc = wms_client_call(c, req, &reply, &err);
-	json_decref(req);
-	wms_client_close(c);
-	if (rc) {
-		die_msg("order %s/%s: %s", tenant, id, err.message);
-		return exit_for(rc);
-	}
+		return rc;
 	int status = EXIT_OK;
 	if (raw) {
 		char *s = json_dumps(reply, WMS_JSON_DUMP);
@@ -1326,19 +1331,11 @@ struct gen_wh {
 /* The engine's time (ping), for orders placed on a simulated clock. 0 or an exit status. */
 static int engine_time(const struct global *g, int64_t *at)
 {
-	struct wms_client *c;
-	struct wms_error err = WMS_ERROR_INIT;
-	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "ping");
-	int rc = connect_client(g, &c);
+	json_t *reply = NULL;
+	int rc = call_once(g, json_pack("{s:s}", "op", "ping"), &reply, "gen-orders: --start engine",
+	                   NULL);
 	if (rc)
-		return json_decref(req), rc;
-	rc = wms_client_call(c, req, &reply, &err);
-	json_decref(req);
-	wms_client_close(c);
-	if (rc) {
-		die_msg("gen-orders: --start engine: %s", err.message);
-		return exit_for(rc);
-	}
+		return rc;
 	const char *t = json_string_value(json_object_get(reply, "time"));
 	rc = t && wms_time_parse(t, at) == 0 ? 0 : EXIT_REFUSED;
 	if (rc)
