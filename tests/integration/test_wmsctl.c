@@ -483,6 +483,26 @@ static void test_gen_orders_refuses_a_country_that_is_not_an_iso_3166_code(void 
 	proc_output_release(&o);
 }
 
+/* The ship-to country follows the warehouse's zone as tzdata knows it: Bogota is in CO. */
+static void test_gen_orders_takes_the_country_of_the_warehouses_timezone(void **state)
+{
+	struct wmsd_proc *w = *state;
+	char src[PATH_MAX], net[PATH_MAX + 32];
+	json_t *n = json_load_file(proc_root_path("tests/data/network-small.json", src), 0, NULL);
+	assert_non_null(n);
+	size_t i;
+	json_t *wh;
+	json_array_foreach(json_object_get(n, "warehouses"), i, wh)
+	    json_object_set_new(wh, "timezone", json_string("America/Bogota"));
+	snprintf(net, sizeof(net), "%s/bogota.json", w->dir);
+	assert_int_equal(json_dump_file(n, net, JSON_COMPACT), 0);
+	json_decref(n);
+	struct proc_output o = PROC_OUTPUT_INIT;
+	CTL(w, NULL, 0, &o, "gen-orders", "--network", net, "--count", "40", "--seed", "3");
+	assert_contains(o.out, "\"country\":\"CO\"");
+	proc_output_release(&o);
+}
+
 /* ---- tail ---- */
 
 static void test_tail_from_zero_prints_count_events_in_order(void **state)
@@ -673,6 +693,7 @@ int main(void)
 		T(test_order_shows_the_allocation_shipment_by_shipment),
 		T(test_gen_orders_is_deterministic_for_a_seed_and_valid),
 		T(test_gen_orders_can_place_orders_at_the_engines_time),
+		T(test_gen_orders_takes_the_country_of_the_warehouses_timezone),
 		T(test_gen_orders_refuses_a_country_that_is_not_an_iso_3166_code),
 		T(test_tail_from_zero_prints_count_events_in_order),
 		T(test_tail_resumes_after_its_cursor),

@@ -1270,29 +1270,49 @@ static double rnd_unit(uint64_t *s)
 	return (double)(rnd_next(s) >> 11) / 9007199254740992.0;
 }
 
-/* ISO country of a warehouse, from its IANA timezone: enough for the demo networks. */
-static const char *country_of_tz(const char *tz)
+/*
+ * ISO country of a warehouse, from its IANA timezone, into CC: the country tzdata's zone.tab
+ * gives the zone (America/Bogota is CO, not US), else a few well-known zones (a system
+ * without zone.tab). NULL when neither knows it.
+ */
+static const char *country_of_tz(const char *tz, char cc[3])
 {
 	static const struct {
 		const char *tz, *cc;
 	} map[] = {
-		{ "America/Toronto", "CA" },     { "America/Vancouver", "CA" },
-		{ "America/Mexico_City", "MX" }, { "America/Sao_Paulo", "BR" },
+		{ "America/New_York", "US" },    { "America/Chicago", "US" },
+		{ "America/Los_Angeles", "US" }, { "America/Denver", "US" },
+		{ "America/Toronto", "CA" },     { "America/Mexico_City", "MX" },
 		{ "Europe/Berlin", "DE" },       { "Europe/London", "GB" },
 		{ "Europe/Paris", "FR" },        { "Europe/Amsterdam", "NL" },
-		{ "Europe/Madrid", "ES" },       { "Europe/Rome", "IT" },
-		{ "Europe/Warsaw", "PL" },       { "Europe/Prague", "CZ" },
-		{ "Europe/Vienna", "AT" },       { "Europe/Zurich", "CH" },
-		{ "Europe/Brussels", "BE" },     { "Europe/Stockholm", "SE" },
 		{ "Asia/Tokyo", "JP" },          { "Australia/Sydney", "AU" },
 	};
 	if (tz == NULL)
 		return NULL;
+	const char *dir = getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo";
+	char path[4096], line[512];
+	snprintf(path, sizeof(path), "%s/zone.tab", dir);
+	FILE *f = fopen(path, "re");
+	bool found = false;
+	/* zone.tab: "CC<TAB>coordinates<TAB>zone[<TAB>comment]", '#' comments. */
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (line[0] == '#' || t1 != line + 2 || t2 == NULL)
+			continue;
+		size_t n = strcspn(t2 + 1, "\t\r\n");
+		if (strlen(tz) == n && strncmp(t2 + 1, tz, n) == 0) {
+			memcpy(cc, line, 2);
+			cc[2] = '\0';
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (found)
+		return cc;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].tz, tz) == 0)
-			return map[i].cc;
-	if (strncmp(tz, "America/", 8) == 0 || strncmp(tz, "US/", 3) == 0)
-		return "US";
+			return strcpy(cc, map[i].cc);
 	return NULL;
 }
 
@@ -1326,6 +1346,7 @@ struct gen_wh {
 	const json_t *wh;
 	double lat, lon;
 	const char *country;
+	char cc[3]; /* country_of_tz's answer, when country points here */
 };
 
 /* The engine's time (ping), for orders placed on a simulated clock. 0 or an exit status. */
@@ -1457,7 +1478,8 @@ static int cmd_gen_orders(const struct global *g, int argc, char **argv)
 		w->lon = json_number_value(json_object_get(loc, "lon"));
 		w->country = country
 		                 ? country
-		                 : country_of_tz(json_string_value(json_object_get(v, "timezone")));
+		                 : country_of_tz(json_string_value(json_object_get(v, "timezone")),
+		                                 w->cc);
 		if (w->country == NULL)
 			w->country = "US";
 	}
