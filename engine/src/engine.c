@@ -732,11 +732,15 @@ int wms_engine_open(const struct wms_engine_config *cfg, struct wms_engine **out
 		goto fail;
 	struct store_opts so = { cfg->map_size, cfg->map_max };
 	if ((rc = store_open(e->data_dir, &so, &e->store))) {
+		long owner = rc == WMS_EBUSY ? store_lock_owner(e->data_dir) : 0;
+		char who[48] = "";
+		if (owner > 0) /* 0 while the holder is still writing its pid */
+			snprintf(who, sizeof(who), " (pid %ld)", owner);
 		if (rc == WMS_EBUSY)
 			wms_error_set(err, rc, "data",
-			              "the store in '%s' is in use by another engine (pid %ld); one "
-			              "engine per data directory",
-			              e->data_dir, store_lock_owner(e->data_dir));
+			              "the store in '%s' is in use by another engine%s; one engine "
+			              "per data directory",
+			              e->data_dir, who);
 		else
 			wms_error_set(err, rc, "data", "cannot open the store in '%s': %s",
 			              e->data_dir, wms_strerror(rc));
@@ -943,6 +947,8 @@ static int exec_seed(struct wms_engine *e, struct store_txn *top, struct wcmd *w
 			seed_error(&err, &job->v[i], err_for(&c, rc));
 		json_decref(body);
 		free(c.raw_json);
+		if (c.dispose) /* no reply goes out: nothing to wait for */
+			c.dispose(c.dispose_arg);
 	}
 	if (rc == 0 && n == 0) {
 		rc = store_commit(child);

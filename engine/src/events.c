@@ -50,6 +50,8 @@ static char *event_text(uint64_t seq, const char *type, const char *at, const js
                         size_t *len)
 {
 	json_t *own = NULL;
+	if (!json_is_object(fields))
+		fields = NULL; /* only an object's members can join the envelope */
 	if (fields && names_envelope(fields)) {
 		own = json_copy((json_t *)fields);
 		if (own == NULL)

@@ -702,23 +702,9 @@ int pack_close(struct cmd_ctx *c, json_t **reply)
 	return end(&p, rc, reply);
 }
 
-/* Whether any shipment of O is being packed. */
-static bool any_packing(const struct order *o)
-{
-	size_t i;
-	json_t *s;
-	json_array_foreach(json_object_get(json_object_get(o->doc, "allocation"), "shipments"), i,
-	                   s)
-	{
-		if (order_state_parse(req_str(s, "state")) == ORDER_PACKING)
-			return true;
-	}
-	return false;
-}
-
 /*
- * Undoes the station's open carton: the shipment (and the order, when no other carton of it
- * is open) is picked again, as it was before its tote was scanned here. Not a move forward
+ * Undoes the station's open carton: the shipment is picked again, as it was before its tote
+ * was scanned here, and so is the order when it was packing. Not a move forward
  * through the lifecycle (order_shipment_move would stamp a new "picked" milestone): the
  * "packing" milestones go, the others stay, and pack.aborted says what changed.
  */
@@ -746,7 +732,9 @@ static int abort_carton(struct pk *p)
 		json_object_set_new(sh, "state", json_string(order_state_name(ORDER_PICKED)));
 		json_object_del(json_object_get(sh, "milestones"), "packing");
 	}
-	bool order_moved = moved && order_state(&o) == ORDER_PACKING && !any_packing(&o);
+	/* The least advanced shipment decides the order's state (orders.h): this one is picked
+	 * again, so an order that was packing is picked again, other cartons open or not. */
+	bool order_moved = moved && order_state(&o) == ORDER_PACKING;
 	if (order_moved) {
 		json_object_set_new(o.doc, "state", json_string(order_state_name(ORDER_PICKED)));
 		json_object_del(json_object_get(o.doc, "milestones"), "packing");

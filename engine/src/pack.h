@@ -36,8 +36,8 @@
  *              and `carton`, the carton as recorded on the shipment: {sscc, weight_g,
  *              station, items: {sku: units}}).
  *   pack.abort backs out of the open carton (a wrong tote scanned, a carton to redo): the
- *              shipment is picked again (the order too, when no other carton of it is open;
- *              their "packing" milestones go), the station is idle, the tote keeps the order,
+ *              shipment is picked again, and so is the order when it was packing (its
+ *              least advanced shipment decides; their "packing" milestones go), the station is idle, the tote keeps the order,
  *              and pack.aborted {station, tenant, order, shipment, tote, packed, units,
  *              shipment_state, order_state, reason?, packer?} says what was undone. At an
  *              idle station it is refused like any other scan there (out_of_sequence).

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -95,21 +96,34 @@ int scan_parse(struct cmd_ctx *c, const char *device, const char *code, struct w
 const char *scan_code_shown(const char *code, char *out, size_t n)
 {
 	size_t k = 0;
-	for (const unsigned char *p = (const unsigned char *)code; *p; p++) {
+	const unsigned char *p = (const unsigned char *)code;
+	while (*p) {
 		char piece[8];
-		if (*p == 0x1D)
-			snprintf(piece, sizeof(piece), "<GS>");
-		else if (*p < 0x20 || *p == 0x7F)
-			snprintf(piece, sizeof(piece), "<0x%02X>", *p);
-		else
-			piece[0] = (char)*p, piece[1] = '\0';
-		size_t len = strlen(piece);
-		if (k + len + 4 > n) { /* room for "..." and the NUL */
+		size_t len, used = 1;
+		if (*p == 0x1D) {
+			len = (size_t)snprintf(piece, sizeof(piece), "<GS>");
+		} else if (*p < 0x20 || *p == 0x7F) {
+			len = (size_t)snprintf(piece, sizeof(piece), "<0x%02X>", *p);
+		} else {
+			/* A whole UTF-8 sequence is one piece: a cut inside one would make the
+			 * message invalid UTF-8, which no reply may carry. */
+			size_t want = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
+			piece[0] = (char)*p;
+			while (used < want && (p[used] & 0xC0) == 0x80) {
+				piece[used] = (char)p[used];
+				used++;
+			}
+			len = used;
+		}
+		bool last = p[used] == '\0';
+		/* Room for the piece and the NUL, and unless it is the last, for "..." after. */
+		if (k + len + 1 > n || (!last && k + len + 4 > n)) {
 			memcpy(out + k, "...", 4);
 			return out;
 		}
 		memcpy(out + k, piece, len);
 		k += len;
+		p += used;
 	}
 	out[k] = '\0';
 	return out;

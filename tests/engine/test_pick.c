@@ -111,6 +111,14 @@ static void test_pick_scan_of_an_item_before_the_location_is_out_of_sequence(voi
 	json_decref(r);
 	/* The tote first is out of sequence too. */
 	tpick_expect(tpick_scan(&t, tk.id, "s2", tk.tote), "refused", "out_of_sequence");
+	/* A long scan is cut in the message between characters, never inside one: a verdict,
+	 * not an error for a message that is not UTF-8. */
+	char code[512] = "https://example.com/00/340123450000000000#XYZ";
+	for (int i = 0; i < 100; i++)
+		strcat(code, "\u00e9");
+	r = scan_is(&t, &tk, "s3", code, "refused", "out_of_sequence");
+	assert_non_null(strstr(tget_str(r, "message"), "\xc3\xa9...' scanned"));
+	json_decref(r);
 	tengine_close(&t);
 }
 
