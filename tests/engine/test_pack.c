@@ -1017,6 +1017,51 @@ static void test_pack_abort_sends_the_tote_back_for_packing_and_frees_the_statio
 	tengine_close(&t);
 }
 
+static void test_pack_abort_of_one_carton_of_a_split_order_takes_the_order_back_to_picked(void **s)
+{
+	(void)s;
+	struct tengine t;
+	tengine_open(&t);
+	tpick_seed(&t);
+	tpick_split_stock(&t);
+	tpick_submit(&t, "O-1", "[{\"sku\":\"SKU-3\",\"qty\":1},{\"sku\":\"SKU-2\",\"qty\":1}]", "");
+	json_decref(tpick_release_next_in(&t, "W1"));
+	json_decref(tpick_release_next_in(&t, "W2"));
+	assert_int_equal(tpick_pick_all_in(&t, "W1"), 1);
+	assert_int_equal(tpick_pick_all_in(&t, "W2"), 1);
+	json_t *o = tpick_order(&t, "O-1");
+	char t1[32], t2[32];
+	snprintf(t1, sizeof(t1), "%s", tget_str(o, "order.allocation.shipments[0].tote"));
+	snprintf(t2, sizeof(t2), "%s", tget_str(o, "order.allocation.shipments[1].tote"));
+	json_decref(o);
+	/* Both cartons open: the order is packing. One is backed out. */
+	tpick_expect(pack_scan(&t, "k1", t1), "accepted", NULL);
+	tpick_expect(pack_scan_at(&t, "PS-2", "m1", t2), "accepted", NULL);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packing");
+	tpick_expect(pack_abort(&t, "PS-2", "m2"), "accepted", NULL);
+	/* An order is as far as its least advanced shipment: picked, the other still packing. */
+	o = tpick_order(&t, "O-1");
+	assert_string_equal(tget_str(o, "order.state"), "picked");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[0].state"), "packing");
+	assert_string_equal(tget_str(o, "order.allocation.shipments[1].state"), "picked");
+	json_decref(o);
+	/* The open carton closes, and the aborted one packs again: the order ends packed. */
+	tpick_expect(pack_scan(&t, "k2", TPICK_EAN3), "accepted", NULL);
+	tpick_expect(pack_weigh(&t, "k3", TARE_G + 2000), "accepted", NULL);
+	tpick_expect(pack_close(&t, "k4"), "accepted", NULL);
+	tpick_expect(pack_scan_at(&t, "PS-2", "m3", t2), "accepted", NULL);
+	tpick_expect(pack_scan_at(&t, "PS-2", "m4", TPICK_UPC2), "accepted", NULL);
+	tpick_expect(tcall(&t,
+	                   "{\"op\":\"pack.weigh\",\"station\":\"PS-2\",\"scan_id\":\"m5\","
+	                   "\"grams\":%d}",
+	                   TARE_G + 250),
+	             "accepted", NULL);
+	tpick_expect(tcall(&t, "{\"op\":\"pack.close\",\"station\":\"PS-2\",\"scan_id\":\"m6\"}"),
+	             "accepted", NULL);
+	assert_string_equal(tpick_order_state(&t, "O-1"), "packed");
+	tengine_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1100,8 @@ int main(void)
 		cmocka_unit_test(test_the_label_escapes_zpl_control_characters_in_its_text),
 		cmocka_unit_test(
 		    test_pack_abort_sends_the_tote_back_for_packing_and_frees_the_station),
+		cmocka_unit_test(
+		    test_pack_abort_of_one_carton_of_a_split_order_takes_the_order_back_to_picked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
